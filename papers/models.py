@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def new_enrollment_code() -> str:
+    # Unambiguous characters only: the code is read aloud and typed on phones.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Topic(models.Model):
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+    claim_capacity = models.PositiveSmallIntegerField(
+        _("students per paper"),
+        default=1,
+        help_text=_("How many students may present the same advanced paper."),
+    )
+    claim_deadline = models.DateTimeField(
+        _("claim deadline"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment students can no longer claim, release or switch."),
+    )
+    intro_papers_required = models.PositiveSmallIntegerField(
+        _("intro papers required before claiming"), default=0
+    )
+    enrollment_code = models.CharField(
+        _("enrollment code"), max_length=16, unique=True, default=new_enrollment_code
+    )
+    arxiv_categories = models.CharField(
+        _("arXiv categories"),
+        max_length=200,
+        blank=True,
+        help_text=_("Comma-separated, e.g. cs.CV, eess.IV: recent submissions are shown to students."),
+    )
+    arxiv_keywords = models.CharField(
+        _("arXiv keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated words a recent submission must mention to be shown."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim_capacity__gte=1), name="topic_capacity_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("topic_detail", kwargs={"slug": self.slug})
+
+
+class Paper(models.Model):
+    """One paper, wherever it is read: the same paper may sit in several topics."""
+
+    arxiv_id = models.CharField(
+        _("arXiv identifier"),
+        max_length=40,
+        null=True,
+        blank=True,
+        help_text=_("Without version, e.g. 2407.08132 or hep-th/9901001."),
+    )
+    url = models.URLField(_("link"), max_length=500)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    venue = models.CharField(_("venue"), max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    authors = models.JSONField(_("authors"), default=list, blank=True)
+    abstract = models.TextField(_("abstract"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"],
+                condition=Q(arxiv_id__isnull=False),
+                name="paper_unique_arxiv_id",
+            ),
+            # Papers without an arXiv id are identified by their publisher link.
+            models.UniqueConstraint(
+                fields=["url"], condition=Q(arxiv_id__isnull=True), name="paper_unique_url_without_arxiv_id"
+            ),
+            models.CheckConstraint(condition=~Q(arxiv_id=""), name="paper_arxiv_id_null_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.title
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.title
+
+    @property
+    def link(self) -> str:
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return self.url
+
+
+class Level(models.TextChoices):
+    INTRO = "intro", _("Intro paper")
+    ADVANCED = "advanced", _("Advanced paper")
+
+
+class Kind(models.TextChoices):
+    AUXILIARY_INFORMATION = "auxiliary_information", _("Auxiliary information")
+    AUXILIARY_TASK = "auxiliary_task", _("Auxiliary task")
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def intro(self) -> EntryQuerySet:
+        return self.filter(level=Level.INTRO)
+
+    def advanced(self) -> EntryQuerySet:
+        return self.filter(level=Level.ADVANCED)
+
+    def of_kind(self, kind: str) -> EntryQuerySet:
+        """kind is a Kind value, or "both" for papers tagged with every kind."""
+        if kind == Kind.AUXILIARY_INFORMATION:
+            return self.filter(is_auxiliary_information=True)
+        if kind == Kind.AUXILIARY_TASK:
+            return self.filter(is_auxiliary_task=True)
+        if kind == "both":
+            return self.filter(is_auxiliary_information=True, is_auxiliary_task=True)
+        return self
+
+
+class Entry(models.Model):
+    """A paper on a topic's reading list, at a level, with its set of kinds."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="entries")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    # The kinds form a set: a paper may be both auxiliary information and task.
+    is_auxiliary_information = models.BooleanField(_("auxiliary information"), default=False)
+    is_auxiliary_task = models.BooleanField(_("auxiliary task"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic", "level", "position", "id"]
+        verbose_name = _("reading-list entry")
+        verbose_name_plural = _("reading-list entries")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "paper"], name="entry_unique_paper_per_topic"),
+            models.CheckConstraint(
+                condition=Q(level__in=Level.values), name="entry_level_valid"
+            ),
+            # Kinds only classify advanced papers; an intro paper is reading practice.
+            models.CheckConstraint(
+                condition=Q(level=Level.INTRO, is_auxiliary_information=False, is_auxiliary_task=False)
+                | Q(level=Level.ADVANCED) & (Q(is_auxiliary_information=True) | Q(is_auxiliary_task=True)),
+                name="entry_kinds_match_level",
+            ),
+        ]
+        indexes = [
+            # The topic page: a topic's entries in reading-list order.
+            models.Index(fields=["topic", "level", "position"], name="entry_topic_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} ({self.get_level_display()})"
+
+    @property
+    def kinds(self) -> list[str]:
+        kinds = []
+        if self.is_auxiliary_information:
+            kinds.append(Kind.AUXILIARY_INFORMATION.value)
+        if self.is_auxiliary_task:
+            kinds.append(Kind.AUXILIARY_TASK.value)
+        return kinds
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [Kind(kind).label for kind in self.kinds]
+
+    @property
+    def is_intro(self) -> bool:
+        return self.level == Level.INTRO
+
+    def ensure_presentable(self) -> None:
+        """The intro rule: an intro paper is never presented."""
+        if self.level != Level.ADVANCED:
+            raise ValidationError(
+                _("“%(paper)s” is an intro paper: reading practice only, it cannot be chosen for a presentation."),
+                code="intro_paper",
+                params={"paper": self.paper.display_name},
+            )

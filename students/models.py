@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Entry, Paper, Topic
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", _("Student")
+    MENTOR = "mentor", _("Mentor")
+
+
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
+    def students(self) -> EnrollmentQuerySet:
+        return self.filter(role=Role.STUDENT)
+
+    def mentors(self) -> EnrollmentQuerySet:
+        return self.filter(role=Role.MENTOR)
+
+
+class Enrollment(models.Model):
+    """Ties a person to a topic, as a student or as a mentor."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="enrollment_unique_user_per_topic"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="enrollment_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.topic} ({self.get_role_display()})"
+
+
+class StudentProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    student_number = models.CharField(_("student number"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("student profile")
+        verbose_name_plural = _("student profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.student_number})"
+
+
+class ClaimStatus(models.TextChoices):
+    ACTIVE = "active", _("Claimed")
+    RELEASED = "released", _("Released")
+    PROPOSED = "proposed", _("Proposal pending")
+    REJECTED = "rejected", _("Proposal rejected")
+
+
+# The states that hold a student's one presentation slot in a topic.
+OPEN_STATUSES = [ClaimStatus.ACTIVE, ClaimStatus.PROPOSED]
+
+
+class ClaimQuerySet(models.QuerySet["Claim"]):
+    def open(self) -> ClaimQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def active(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.ACTIVE)
+
+
+class Claim(models.Model):
+    """A student's presentation slot: a claimed list paper, or a proposal of their own.
+
+    Claims are never deleted: releasing or rejecting changes the status and
+    the history stays in ClaimEvent.
+    """
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="claims")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims")
+    entry = models.ForeignKey(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", verbose_name=_("paper")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=ClaimStatus.choices)
+
+    proposed_paper = models.ForeignKey(
+        Paper, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals",
+        verbose_name=_("proposed paper"),
+    )
+    justification = models.TextField(_("why this paper"), blank=True)
+    proposed_auxiliary_information = models.BooleanField(_("auxiliary information"), default=False)
+    proposed_auxiliary_task = models.BooleanField(_("auxiliary task"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+
+    presentation_at = models.DateTimeField(_("presentation time"), null=True, blank=True)
+    presentation_order = models.PositiveSmallIntegerField(_("order"), null=True, blank=True)
+    presented = models.BooleanField(_("presented"), default=False)
+    presentation_feedback = models.TextField(_("presentation feedback"), blank=True)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            # One slot per student per topic: a claim or a pending proposal.
+            models.UniqueConstraint(
+                fields=["topic", "student"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="claim_one_open_slot_per_student",
+            ),
+            # A paper proposed by one student cannot be proposed by another at the same time.
+            models.UniqueConstraint(
+                fields=["topic", "proposed_paper"],
+                condition=Q(status=ClaimStatus.PROPOSED),
+                name="claim_one_pending_proposal_per_paper",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.ACTIVE) | Q(entry__isnull=False),
+                name="claim_active_has_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[ClaimStatus.PROPOSED, ClaimStatus.REJECTED])
+                | Q(proposed_paper__isnull=False),
+                name="claim_proposal_has_paper",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="claim_score_between_0_and_100",
+            ),
+        ]
+        indexes = [
+            # The topic page counts open claims per entry.
+            models.Index(fields=["entry", "status"], name="claim_entry_status_idx"),
+            # The mentor dashboard and the schedule list a topic's claims.
+            models.Index(fields=["topic", "status"], name="claim_topic_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        paper = self.entry.paper if self.entry_id else self.proposed_paper
+        return f"{self.student} → {paper} ({self.get_status_display()})"
+
+    @property
+    def paper(self) -> Paper | None:
+        if self.entry_id:
+            return self.entry.paper
+        return self.proposed_paper
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ClaimAction(models.TextChoices):
+    CLAIMED = "claimed", _("claimed")
+    RELEASED = "released", _("released")
+    SWITCHED = "switched", _("switched")
+    PROPOSED = "proposed", _("proposed")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    ASSIGNED = "assigned", _("assigned by a mentor")
+    MOVED = "moved", _("moved by a mentor")
+    SCHEDULED = "scheduled", _("scheduled")
+    PRESENTED = "presented", _("marked presented")
+
+
+class ClaimEvent(models.Model):
+    """Who changed a claim, when, and from which state: the audit trail."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=ClaimAction.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=ClaimStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=ClaimStatus.choices)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class ReadingStatus(models.TextChoices):
+    TO_READ = "to_read", _("To read")
+    READING = "reading", _("Reading")
+    DONE = "done", _("Done")
+
+
+class ReadingProgress(models.Model):
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="reading")
+    status = models.CharField(_("status"), max_length=16, choices=ReadingStatus.choices, default=ReadingStatus.TO_READ)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("Markdown. Only you and your mentors see them."))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reading progress")
+        verbose_name_plural = _("reading progress")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "entry"], name="reading_unique_student_entry"),
+            models.CheckConstraint(condition=Q(status__in=ReadingStatus.values), name="reading_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.entry.paper} · {self.get_status_display()}"
+
+
+class Feedback(models.Model):
+    """A mentor's comment to one student, which that student sees."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="feedback")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_received")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("feedback"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return f"{self.author} → {self.student}: {self.body[:40]}"
