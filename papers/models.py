@@ -85,6 +85,21 @@ class Paper(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     authors = models.JSONField(_("authors"), default=list, blank=True)
     abstract = models.TextField(_("abstract"), blank=True)
+
+    # Metadata read from arXiv; see papers.arxiv.
+    arxiv_version = models.PositiveSmallIntegerField(_("arXiv version"), null=True, blank=True)
+    arxiv_published = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    arxiv_updated = models.DateTimeField(_("last revised"), null=True, blank=True)
+    primary_category = models.CharField(_("primary category"), max_length=40, blank=True)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    journal_ref = models.CharField(_("journal reference"), max_length=500, blank=True)
+    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    pdf_url = models.URLField(_("PDF link"), max_length=500, blank=True)
+    arxiv_checked_at = models.DateTimeField(_("last checked on arXiv"), null=True, blank=True)
+    # Fields a mentor edited by hand: an arXiv refresh never overwrites them.
+    edited_fields = models.JSONField(_("edited by hand"), default=list, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -209,3 +224,41 @@ class Entry(models.Model):
                 code="intro_paper",
                 params={"paper": self.paper.display_name},
             )
+
+
+class PaperVersion(models.Model):
+    """A new arXiv version of a paper, found by refresh_arxiv."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField(_("version"))
+    revised_at = models.DateTimeField(_("revised"), null=True, blank=True)
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["paper", "-version"]
+        verbose_name = _("paper version")
+        verbose_name_plural = _("paper versions")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "version"], name="paper_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} v{self.version}"
+
+
+class ArxivThrottle(models.Model):
+    """One row per remote service: when this installation last asked it.
+
+    arXiv allows one request every three seconds for a whole installation,
+    so the spacing lives in the database, shared by web and worker processes.
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_request_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("arXiv throttle")
+        verbose_name_plural = _("arXiv throttle")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_request_at}"

@@ -14,6 +14,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='ArxivThrottle',
+            fields=[
+                ('name', models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ('last_request_at', models.DateTimeField(blank=True, null=True)),
+            ],
+            options={
+                'verbose_name': 'arXiv throttle',
+                'verbose_name_plural': 'arXiv throttle',
+            },
+        ),
+        migrations.CreateModel(
             name='Paper',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -25,6 +36,17 @@ class Migration(migrations.Migration):
                 ('year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year')),
                 ('authors', models.JSONField(blank=True, default=list, verbose_name='authors')),
                 ('abstract', models.TextField(blank=True, verbose_name='abstract')),
+                ('arxiv_version', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='arXiv version')),
+                ('arxiv_published', models.DateTimeField(blank=True, null=True, verbose_name='first submitted')),
+                ('arxiv_updated', models.DateTimeField(blank=True, null=True, verbose_name='last revised')),
+                ('primary_category', models.CharField(blank=True, max_length=40, verbose_name='primary category')),
+                ('categories', models.JSONField(blank=True, default=list, verbose_name='categories')),
+                ('doi', models.CharField(blank=True, max_length=200, verbose_name='DOI')),
+                ('journal_ref', models.CharField(blank=True, max_length=500, verbose_name='journal reference')),
+                ('comment', models.CharField(blank=True, max_length=1000, verbose_name='comment')),
+                ('pdf_url', models.URLField(blank=True, max_length=500, verbose_name='PDF link')),
+                ('arxiv_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last checked on arXiv')),
+                ('edited_fields', models.JSONField(blank=True, default=list, verbose_name='edited by hand')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
@@ -55,6 +77,22 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'topics',
                 'ordering': ['slug'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('claim_capacity__gte', 1)), name='topic_capacity_at_least_one')],
+            },
+        ),
+        migrations.CreateModel(
+            name='PaperVersion',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveSmallIntegerField(verbose_name='version')),
+                ('revised_at', models.DateTimeField(blank=True, null=True, verbose_name='revised')),
+                ('found_at', models.DateTimeField(auto_now_add=True, verbose_name='found')),
+                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='papers.paper')),
+            ],
+            options={
+                'verbose_name': 'paper version',
+                'verbose_name_plural': 'paper versions',
+                'ordering': ['paper', '-version'],
+                'constraints': [models.UniqueConstraint(fields=('paper', 'version'), name='paper_version_unique')],
             },
         ),
         migrations.CreateModel(
