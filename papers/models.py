@@ -189,6 +189,9 @@ class Entry(models.Model):
                 condition=Q(level=Level.INTRO, is_auxiliary_information=False, is_auxiliary_task=False)
                 | Q(level=Level.ADVANCED) & (Q(is_auxiliary_information=True) | Q(is_auxiliary_task=True)),
                 name="entry_kinds_match_level",
+                violation_error_message=_(
+                    "An advanced paper needs at least one kind; an intro paper has none."
+                ),
             ),
         ]
         indexes = [
@@ -215,6 +218,14 @@ class Entry(models.Model):
     @property
     def is_intro(self) -> bool:
         return self.level == Level.INTRO
+
+    def clean(self) -> None:
+        if self.pk and self.level == Level.INTRO and self.claims.open().exists():
+            raise ValidationError(
+                _("“%(paper)s” is claimed for a presentation and cannot become an intro paper; release the claim first."),
+                code="intro_paper_claimed",
+                params={"paper": self.paper.display_name},
+            )
 
     def ensure_presentable(self) -> None:
         """The intro rule: an intro paper is never presented."""

@@ -1,0 +1,40 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=1
+TEST_ENV := SECRET_KEY=tests-only-not-secret ALLOWED_HOSTS=localhost,127.0.0.1,testserver
+
+.PHONY: run test bench messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	bin/system-packages run
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py setup_demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops the server and the background worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(DEV_ENV) $(PY) manage.py db_worker & \
+	  $(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed
+	bin/system-packages test
+	$(TEST_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	$(TEST_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(DEV_ENV) $(PY) bench/run.py
+
+# Refresh the catalogue after changing user-facing strings, then translate the new entries.
+messages: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

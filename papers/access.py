@@ -1,0 +1,47 @@
+"""Who may see a topic, and in which role: the first line of every topic view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from papers.models import Topic
+
+
+@dataclass(frozen=True, slots=True)
+class TopicAccess:
+    topic: Topic
+    role: str | None  # "student", "mentor", or None for staff who are not enrolled
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == "student"
+
+    @property
+    def is_mentor(self) -> bool:
+        # Staff act as mentors of every topic.
+        return self.role == "mentor" or self.role is None
+
+
+def get_topic_for_user(user: AbstractBaseUser, slug: str) -> TopicAccess:
+    """404 for a topic the user is not part of, so its existence does not leak."""
+    topic = get_object_or_404(Topic, slug=slug)
+    enrollment = topic.enrollments.filter(user=user).only("role").first() if user.is_authenticated else None
+    if enrollment is not None:
+        return TopicAccess(topic=topic, role=enrollment.role)
+    if user.is_authenticated and user.is_staff:
+        return TopicAccess(topic=topic, role=None)
+    raise Http404(_("No such topic."))
+
+
+def get_topic_for_mentor(user: AbstractBaseUser, slug: str) -> TopicAccess:
+    """Like get_topic_for_user, then 403 for a student of the topic."""
+    access = get_topic_for_user(user, slug)
+    if not access.is_mentor:
+        raise PermissionDenied(_("Only the topic's mentors can do this."))
+    return access

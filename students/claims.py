@@ -1,0 +1,279 @@
+"""The presentation-slot rules, in one place for every entry point.
+
+Views, HTMX endpoints, the admin and management commands all call these
+functions. The rules: an intro paper is never presented; a student holds at
+most one open slot (a claim or a pending proposal) per topic; a paper takes
+at most `topic.claim_capacity` students; students change nothing after the
+topic's claim deadline; a topic may require intro reading before a claim.
+Rows are locked (enrollment first, then entry) so concurrent requests
+cannot both pass a check; the database constraints back the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Entry, Topic
+from students.models import (
+    Claim,
+    ClaimAction,
+    ClaimEvent,
+    ClaimStatus,
+    Enrollment,
+    ReadingProgress,
+    ReadingStatus,
+    Role,
+)
+
+
+class ClaimRefused(ValidationError):
+    """A rule said no. `code` tells which; `http_status` is what a view answers."""
+
+    HTTP_STATUS = {
+        "not_enrolled": 403,
+        "deadline_passed": 403,
+        "intro_paper": 400,
+        "reading_required": 409,
+        "slot_taken": 409,
+        "no_claim": 409,
+        "paper_full": 409,
+        "same_paper": 409,
+    }
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP_STATUS.get(self.code or "", 400)
+
+
+def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
+    """A student claims an advanced paper; with a staff `actor`, a mentor assigns it."""
+    by_staff = actor is not None and actor != student
+    with transaction.atomic():
+        enrollment = _lock_enrollment(student, entry.topic_id)
+        entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
+        if not by_staff:
+            _check_before_deadline(entry.topic)
+        if _open_claim(enrollment) is not None:
+            raise ClaimRefused(
+                _("You already hold a presentation slot in this topic: release it or switch instead."),
+                code="slot_taken",
+            )
+        _check_claimable(entry, student, by_staff=by_staff)
+        new = _create_claim(enrollment, entry)
+        _record(new, actor or student, ClaimAction.ASSIGNED if by_staff else ClaimAction.CLAIMED, "", entry=entry)
+        _touch(enrollment)
+    return new
+
+
+def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser | None = None) -> Claim:
+    """Give the slot back: a claim, or a pending proposal (which is withdrawn)."""
+    by_staff = actor is not None and actor != student
+    with transaction.atomic():
+        enrollment = _lock_enrollment(student, topic.pk)
+        if not by_staff:
+            _check_before_deadline(enrollment.topic)
+        current = _open_claim(enrollment)
+        if current is None:
+            raise ClaimRefused(_("You hold no presentation slot in this topic."), code="no_claim")
+        _set_status(current, ClaimStatus.RELEASED, actor or student, ClaimAction.RELEASED)
+        _touch(enrollment)
+    return current
+
+
+def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
+    """Release the current slot and claim `entry` in one step: on any refusal, nothing changes."""
+    by_staff = actor is not None and actor != student
+    action = ClaimAction.MOVED if by_staff else ClaimAction.SWITCHED
+    with transaction.atomic():
+        enrollment = _lock_enrollment(student, entry.topic_id)
+        entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
+        if not by_staff:
+            _check_before_deadline(entry.topic)
+        current = _open_claim(enrollment)
+        if current is None:
+            raise ClaimRefused(_("You hold no presentation slot to switch from."), code="no_claim")
+        if current.entry_id == entry.pk and current.status == ClaimStatus.ACTIVE:
+            raise ClaimRefused(_("You already claimed this paper."), code="same_paper")
+        _check_claimable(entry, student, by_staff=by_staff)
+        _set_status(current, ClaimStatus.RELEASED, actor or student, action, note=str(entry.paper))
+        new = _create_claim(enrollment, entry)
+        _record(new, actor or student, action, "", entry=entry, note=str(current.paper))
+        _touch(enrollment)
+    return new
+
+
+def intro_papers_missing(student: AbstractBaseUser, topic: Topic) -> int:
+    """How many more intro papers the student must mark done before claiming."""
+    if not topic.intro_papers_required:
+        return 0
+    done = ReadingProgress.objects.filter(
+        student=student, entry__topic=topic, entry__level="intro", status=ReadingStatus.DONE
+    ).count()
+    return max(0, topic.intro_papers_required - done)
+
+
+def claims_open(topic: Topic) -> bool:
+    return topic.claim_deadline is None or timezone.now() <= topic.claim_deadline
+
+
+def with_availability(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """Annotate each entry with `taken`: how many students claimed it."""
+    return entries.annotate(taken=Count("claims", filter=Q(claims__status=ClaimStatus.ACTIVE)))
+
+
+class RowState:
+    MINE = "mine"
+    FULL = "full"
+    CLAIMABLE = "claimable"
+    SWITCHABLE = "switchable"
+    LOCKED = "locked"  # claimable in principle, not by this person now
+    INTRO = "intro"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """What one person may do with each paper of a topic, derived from the rules above."""
+
+    topic: Topic
+    is_student: bool
+    slot: Claim | None
+    intro_missing: int
+    deadline_open: bool
+
+    @classmethod
+    def for_student(cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool) -> Availability:
+        if not is_student:
+            return cls(topic=topic, is_student=False, slot=None, intro_missing=0, deadline_open=claims_open(topic))
+        slot = (
+            Claim.objects.open()
+            .select_related("entry__paper", "proposed_paper")
+            .filter(topic=topic, student=user)
+            .first()
+        )
+        return cls(
+            topic=topic,
+            is_student=True,
+            slot=slot,
+            intro_missing=intro_papers_missing(user, topic),
+            deadline_open=claims_open(topic),
+        )
+
+    def state_for(self, entry: Entry) -> str:
+        """`entry` must come from with_availability()."""
+        if entry.level != "advanced":
+            return RowState.INTRO
+        if self.slot is not None and self.slot.entry_id == entry.pk and self.slot.status == ClaimStatus.ACTIVE:
+            return RowState.MINE
+        if entry.taken >= self.topic.claim_capacity:
+            return RowState.FULL
+        if not (self.is_student and self.deadline_open) or self.intro_missing:
+            return RowState.LOCKED
+        return RowState.SWITCHABLE if self.slot is not None else RowState.CLAIMABLE
+
+    def rows(self, entries: Iterable[Entry]) -> list[PaperRow]:
+        capacity = self.topic.claim_capacity
+        return [
+            PaperRow(entry=entry, state=self.state_for(entry), places_left=max(0, capacity - entry.taken))
+            for entry in entries
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRow:
+    entry: Entry
+    state: str
+    places_left: int
+
+
+def _lock_enrollment(student: AbstractBaseUser, topic_id: int) -> Enrollment:
+    try:
+        return (
+            Enrollment.objects.select_for_update()
+            .select_related("topic")
+            .get(topic_id=topic_id, user=student, role=Role.STUDENT)
+        )
+    except Enrollment.DoesNotExist:
+        raise ClaimRefused(_("Only students of this topic can hold a presentation slot."), code="not_enrolled") from None
+
+
+def _check_before_deadline(topic: Topic) -> None:
+    if not claims_open(topic):
+        raise ClaimRefused(
+            _("The claim deadline (%(deadline)s) has passed: ask a mentor to change your paper."),
+            code="deadline_passed",
+            params={"deadline": timezone.localtime(topic.claim_deadline).strftime("%Y-%m-%d %H:%M")},
+        )
+
+
+def _check_claimable(entry: Entry, student: AbstractBaseUser, *, by_staff: bool) -> None:
+    try:
+        entry.ensure_presentable()
+    except ValidationError as error:
+        raise ClaimRefused(error.messages[0], code="intro_paper") from None
+    if not by_staff and (missing := intro_papers_missing(student, entry.topic)):
+        raise ClaimRefused(
+            _("Finish %(count)d more intro paper(s) before claiming a paper to present."),
+            code="reading_required",
+            params={"count": missing},
+        )
+    taken = entry.claims.active().count()
+    if taken >= entry.topic.claim_capacity:
+        raise ClaimRefused(
+            _("“%(paper)s” was just taken by another student: choose another paper."),
+            code="paper_full",
+            params={"paper": entry.paper.display_name},
+        )
+
+
+def _open_claim(enrollment: Enrollment) -> Claim | None:
+    return (
+        Claim.objects.open()
+        .select_related("entry__paper", "proposed_paper")
+        .filter(topic_id=enrollment.topic_id, student_id=enrollment.user_id)
+        .first()
+    )
+
+
+def _create_claim(enrollment: Enrollment, entry: Entry) -> Claim:
+    try:
+        with transaction.atomic():
+            return Claim.objects.create(
+                topic_id=enrollment.topic_id, student_id=enrollment.user_id, entry=entry, status=ClaimStatus.ACTIVE
+            )
+    except IntegrityError:
+        # The locks above make this unreachable in normal operation; the
+        # constraint is the last line if a caller bypassed them.
+        raise ClaimRefused(
+            _("You already hold a presentation slot in this topic: release it or switch instead."), code="slot_taken"
+        ) from None
+
+
+def _set_status(
+    claim_: Claim, status: str, actor: AbstractBaseUser, action: str, *, note: str = ""
+) -> None:
+    previous = claim_.status
+    claim_.status = status
+    claim_.save(update_fields=["status", "updated_at"])
+    _record(claim_, actor, action, previous, entry=claim_.entry, note=note)
+
+
+def _record(
+    claim_: Claim, actor: AbstractBaseUser, action: str, previous: str, *, entry: Entry | None, note: str = ""
+) -> ClaimEvent:
+    return ClaimEvent.objects.create(
+        claim=claim_, actor=actor, action=action, from_status=previous, to_status=claim_.status, entry=entry,
+        note=note[:500],
+    )
+
+
+def _touch(enrollment: Enrollment) -> None:
+    enrollment.last_activity_at = timezone.now()
+    enrollment.save(update_fields=["last_activity_at"])

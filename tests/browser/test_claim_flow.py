@@ -1,0 +1,52 @@
+import pytest
+from playwright.sync_api import expect
+
+from students.models import Claim, ClaimStatus
+from tests.conftest import PASSWORD, enroll, make_entry, make_topic, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_student_claims_sees_intro_has_no_claim_and_releases(live_server, log_in_as):
+    topic = make_topic("xinya-2")
+    intro = make_entry(topic, "ConcatNet", level="intro")
+    advanced = make_entry(topic, "DMM", info=True, task=True, position=1)
+    student = make_user("li")
+    enroll(student, topic)
+
+    page = log_in_as("li", PASSWORD)
+    page.goto(f"{live_server.url}/topics/xinya-2/")
+
+    intro_row = page.locator(f"#entry-{intro.pk}")
+    expect(intro_row).to_contain_text("Reading practice only")
+    expect(intro_row.get_by_role("button")).to_have_count(0)
+
+    row = page.locator(f"#entry-{advanced.pk}")
+    row.get_by_role("button", name="Claim").click()
+    expect(row).to_contain_text("Yours")
+    expect(page.locator("#messages")).to_contain_text("You claimed “DMM”")
+    expect(page.locator("#slot-panel")).to_contain_text("You will present DMM")
+    assert Claim.objects.get(student=student).status == ClaimStatus.ACTIVE
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#entry-{advanced.pk}").get_by_role("button", name="Release").click()
+    expect(page.locator(f"#entry-{advanced.pk}")).to_contain_text("Free")
+    expect(page.locator("#messages")).to_contain_text("You released")
+    assert Claim.objects.get(student=student).status == ClaimStatus.RELEASED
+
+
+def test_claim_works_without_javascript(browser, live_server):
+    topic = make_topic("xinya-2")
+    advanced = make_entry(topic, "DMM")
+    enroll(make_user("li"), topic)
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("li")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/topics/xinya-2/")
+    page.locator(f"#entry-{advanced.pk}").get_by_role("button", name="Claim").click()
+    expect(page.locator(f"#entry-{advanced.pk}")).to_contain_text("Yours")
+    expect(page.locator("#messages")).to_contain_text("You claimed “DMM”")
+    context.close()

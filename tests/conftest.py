@@ -1,0 +1,98 @@
+"""Personas shared by the whole suite: a student, another student, a mentor, an outsider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from papers.models import Entry, Level, Paper, Topic
+from students.models import Enrollment, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, **extra) -> AbstractUser:
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, email=f"{username}@example.edu", **extra)
+
+
+def make_topic(slug: str = "topic-2", **extra) -> Topic:
+    return Topic.objects.create(slug=slug, title=extra.pop("title", f"Topic {slug}"), **extra)
+
+
+def make_entry(topic: Topic, name: str, *, level: str = Level.ADVANCED, info: bool = True, task: bool = False,
+               arxiv_id: str | None = None, position: int = 0) -> Entry:
+    paper = Paper.objects.create(
+        short_name=name, title=f"{name}: a paper", url=f"https://example.org/{topic.slug}/{name}", arxiv_id=arxiv_id,
+        venue="CVPR", year=2024,
+    )
+    is_advanced = level == Level.ADVANCED
+    return Entry.objects.create(
+        topic=topic, paper=paper, level=level, position=position,
+        is_auxiliary_information=info and is_advanced, is_auxiliary_task=task and is_advanced,
+    )
+
+
+def enroll(user: AbstractUser, topic: Topic, role: str = Role.STUDENT) -> Enrollment:
+    return Enrollment.objects.create(user=user, topic=topic, role=role)
+
+
+@pytest.fixture
+def topic(db) -> Topic:
+    return make_topic()
+
+
+@pytest.fixture
+def student(topic) -> AbstractUser:
+    user = make_user("student", first_name="明", last_name="李")
+    enroll(user, topic)
+    return user
+
+
+@pytest.fixture
+def other_student(topic) -> AbstractUser:
+    user = make_user("other", first_name="华", last_name="张")
+    enroll(user, topic)
+    return user
+
+
+@pytest.fixture
+def mentor(topic) -> AbstractUser:
+    user = make_user("mentor", first_name="老师", last_name="王")
+    enroll(user, topic, Role.MENTOR)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> AbstractUser:
+    return make_user("outsider")
+
+
+@pytest.fixture
+def admin_user(db) -> AbstractUser:
+    return get_user_model().objects.create_superuser("admin", "admin@example.edu", PASSWORD)
+
+
+@pytest.fixture
+def intro_entry(topic) -> Entry:
+    return make_entry(topic, "ConcatNet", level=Level.INTRO)
+
+
+@pytest.fixture
+def advanced_entry(topic) -> Entry:
+    return make_entry(topic, "DMM", info=True, task=True, position=1)
+
+
+@pytest.fixture
+def second_entry(topic) -> Entry:
+    return make_entry(topic, "SKF", info=False, task=True, position=2)
+
+
+@pytest.fixture
+def login(client) -> Callable[[AbstractUser], None]:
+    def log_in(user: AbstractUser) -> None:
+        client.force_login(user)
+
+    return log_in

@@ -1,0 +1,70 @@
+"""Recorded arXiv answers, answers made from the real entry, and a client that never waits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from papers.arxiv import ArxivClient
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "arxiv"
+RECORDED_ID = "1605.08386"
+
+
+def recorded(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def feed_for_ids(ids: Sequence[str]) -> bytes:
+    """An API answer with the recorded entry repeated under each of these ids."""
+    text = recorded("new-backend-id-1605.08386.xml").decode()
+    head, rest = text.split("<entry>", 1)
+    entry, tail = rest.split("</entry>", 1)
+    head = head.replace("<opensearch:totalResults>1<", f"<opensearch:totalResults>{len(ids)}<")
+    entries = "".join(f"<entry>{entry.replace(RECORDED_ID, arxiv_id)}</entry>" for arxiv_id in ids)
+    return (head + entries + tail).encode()
+
+
+def generated_ids(count: int) -> list[str]:
+    return [f"2401.{number:05d}" for number in range(1, count + 1)]
+
+
+class RecordingThrottle:
+    """Stands in for the database throttle: counts turns and checks they never overlap."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+        self.active = False
+
+    def __enter__(self) -> None:
+        assert not self.active, "two requests at once"
+        self.active = True
+        self.turns += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.active = False
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def throttle() -> RecordingThrottle:
+    return RecordingThrottle()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(throttle: RecordingThrottle, sleeps: list[float]) -> ArxivClient:
+    return ArxivClient(session=requests.Session(), throttle=throttle, sleep=sleeps.append)

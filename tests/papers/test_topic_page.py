@@ -1,0 +1,112 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from papers.models import Level
+from students import claims
+from tests.conftest import make_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def topic_url(topic, **query):
+    url = reverse("topic_detail", kwargs={"slug": topic.slug})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, topic):
+    response = client.get(topic_url(topic))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_outsider_gets_404(client, login, outsider, topic):
+    login(outsider)
+    assert client.get(topic_url(topic)).status_code == 404
+
+
+def test_student_sees_intro_and_advanced_papers_with_their_details(client, login, student, topic, intro_entry, advanced_entry):
+    login(student)
+    response = client.get(topic_url(topic))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "ConcatNet" in html and "DMM" in html
+    assert "DMM: a paper" in html and "CVPR 2024" in html
+    assert response.context["intro_rows"][0].entry == intro_entry
+    assert [row.entry for row in response.context["advanced_rows"]] == [advanced_entry]
+
+
+def test_paper_links_to_its_arxiv_abstract_when_it_has_one(client, login, student, topic):
+    make_entry(topic, "AuxDet", arxiv_id="2505.15184")
+    login(student)
+    assert 'href="https://arxiv.org/abs/2505.15184"' in client.get(topic_url(topic)).content.decode()
+
+
+def test_intro_papers_offer_no_claim_control(client, login, student, topic, intro_entry, advanced_entry):
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    intro_row = html.split(f'id="entry-{intro_entry.pk}"')[1].split("</li>")[0]
+    advanced_row = html.split(f'id="entry-{advanced_entry.pk}"')[1].split("</li>")[0]
+    assert "Reading practice only" in intro_row
+    assert "<form" not in intro_row
+    assert reverse("claim_paper", args=[topic.slug, advanced_entry.pk]) in advanced_row
+
+
+def test_advanced_papers_filter_by_kind(client, login, student, topic, advanced_entry, second_entry):
+    info_only = make_entry(topic, "SAMLP", info=True, task=False)
+    login(student)
+
+    def shown(kind):
+        return {row.entry for row in client.get(topic_url(topic, kind=kind)).context["advanced_rows"]}
+
+    assert shown("auxiliary_information") == {advanced_entry, info_only}
+    assert shown("auxiliary_task") == {advanced_entry, second_entry}
+    assert shown("both") == {advanced_entry}
+    assert shown("nonsense") == {advanced_entry, second_entry, info_only}
+
+
+def test_htmx_filter_returns_only_the_list_partial(client, login, student, topic, advanced_entry):
+    login(student)
+    response = client.get(topic_url(topic, kind="both"), headers={"HX-Request": "true", "HX-Target": "advanced-papers"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="advanced-papers">')
+    assert "<html" not in html
+
+
+def test_other_students_see_a_claimed_paper_as_taken(client, login, student, other_student, topic, advanced_entry):
+    claims.claim(student, advanced_entry)
+    login(other_student)
+    response = client.get(topic_url(topic))
+    (row,) = response.context["advanced_rows"]
+    assert row.state == "full"
+    assert "Taken" in response.content.decode()
+
+
+def test_student_sees_their_own_claim_as_yours_with_release(client, login, student, topic, advanced_entry):
+    claims.claim(student, advanced_entry)
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    assert "Yours" in html
+    assert reverse("release_paper", args=[topic.slug]) in html
+
+
+def test_topic_page_is_translated_into_chinese(client, login, student, topic, intro_entry):
+    login(student)
+    html = client.get(topic_url(topic), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "入门文献" in html
+    assert "仅用于阅读练习" in html
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_topic_page_query_count_does_not_grow_with_the_list(client, login, student, other_student, topic, size, django_assert_num_queries):
+    for index in range(size):
+        level = Level.INTRO if index % 3 == 0 else Level.ADVANCED
+        make_entry(topic, f"P{index}", level=level, info=index % 2 == 0, task=index % 2 == 1, position=index)
+    claims.claim(other_student, topic.entries.advanced().first())
+    login(student)
+    # session, user, topic, enrollment, the student's open slot, all entries
+    # with paper and claim counts: the same six queries for 10 or 500 papers.
+    with django_assert_num_queries(6):
+        response = client.get(topic_url(topic))
+    assert len(response.context["intro_rows"]) + len(response.context["advanced_rows"]) == size

@@ -1,0 +1,274 @@
+"""The claim rules, through the domain layer, the page, HTMX, crafted POSTs, the admin and the database."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from papers.models import Level
+from students import claims
+from students.models import Claim, ClaimAction, ClaimEvent, ClaimStatus, ReadingProgress, ReadingStatus
+from tests.conftest import make_entry, make_user, enroll
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true", "HX-Target": "advanced-papers"}
+
+
+def claim_url(entry):
+    return reverse("claim_paper", args=[entry.topic.slug, entry.pk])
+
+
+def release_url(topic):
+    return reverse("release_paper", args=[topic.slug])
+
+
+def switch_url(entry):
+    return reverse("switch_paper", args=[entry.topic.slug, entry.pk])
+
+
+# The domain layer
+
+
+def test_student_claims_an_advanced_paper(student, advanced_entry):
+    claim = claims.claim(student, advanced_entry)
+    assert (claim.status, claim.entry, claim.student) == (ClaimStatus.ACTIVE, advanced_entry, student)
+
+
+def test_intro_paper_cannot_be_claimed(student, intro_entry):
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(student, intro_entry)
+    assert refusal.value.code == "intro_paper"
+    assert "reading practice only" in refusal.value.messages[0]
+    assert not Claim.objects.exists()
+
+
+def test_student_holds_at_most_one_claim_per_topic(student, advanced_entry, second_entry):
+    claims.claim(student, advanced_entry)
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(student, second_entry)
+    assert refusal.value.code == "slot_taken"
+    assert Claim.objects.open().count() == 1
+
+
+def test_paper_is_claimed_by_one_student_by_default(student, other_student, advanced_entry):
+    claims.claim(student, advanced_entry)
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(other_student, advanced_entry)
+    assert refusal.value.code == "paper_full"
+    assert "just taken" in refusal.value.messages[0]
+
+
+def test_topic_may_allow_more_students_per_paper(topic, student, other_student, advanced_entry):
+    topic.claim_capacity = 2
+    topic.save()
+    third = make_user("third")
+    enroll(third, topic)
+    claims.claim(student, advanced_entry)
+    claims.claim(other_student, advanced_entry)
+    with pytest.raises(claims.ClaimRefused):
+        claims.claim(third, advanced_entry)
+    assert advanced_entry.claims.active().count() == 2
+
+
+def test_released_claim_is_kept_and_frees_the_paper(student, other_student, advanced_entry):
+    first = claims.claim(student, advanced_entry)
+    claims.release(student, advanced_entry.topic)
+    first.refresh_from_db()
+    assert first.status == ClaimStatus.RELEASED
+    claims.claim(other_student, advanced_entry)
+    assert Claim.objects.count() == 2
+
+
+def test_every_claim_change_is_recorded(student, advanced_entry, second_entry):
+    claims.claim(student, advanced_entry)
+    claims.switch(student, second_entry)
+    claims.release(student, second_entry.topic)
+    events = list(ClaimEvent.objects.values_list("action", "from_status", "to_status", "actor"))
+    assert events == [
+        (ClaimAction.CLAIMED, "", ClaimStatus.ACTIVE, student.pk),
+        (ClaimAction.SWITCHED, ClaimStatus.ACTIVE, ClaimStatus.RELEASED, student.pk),
+        (ClaimAction.SWITCHED, "", ClaimStatus.ACTIVE, student.pk),
+        (ClaimAction.RELEASED, ClaimStatus.ACTIVE, ClaimStatus.RELEASED, student.pk),
+    ]
+
+
+def test_switch_to_a_taken_paper_keeps_the_current_claim(student, other_student, advanced_entry, second_entry):
+    claims.claim(student, advanced_entry)
+    claims.claim(other_student, second_entry)
+    with pytest.raises(claims.ClaimRefused):
+        claims.switch(student, second_entry)
+    assert Claim.objects.get(student=student, status=ClaimStatus.ACTIVE).entry == advanced_entry
+
+
+def test_mentor_is_not_a_claiming_student(mentor, advanced_entry):
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(mentor, advanced_entry)
+    assert refusal.value.code == "not_enrolled"
+
+
+def test_students_cannot_claim_after_the_deadline(topic, student, advanced_entry):
+    topic.claim_deadline = timezone.now() - timedelta(minutes=1)
+    topic.save()
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(student, advanced_entry)
+    assert refusal.value.code == "deadline_passed"
+
+
+def test_topic_can_require_intro_reading_before_a_claim(topic, student, intro_entry, advanced_entry):
+    topic.intro_papers_required = 1
+    topic.save()
+    assert claims.intro_papers_missing(student, topic) == 1
+    with pytest.raises(claims.ClaimRefused) as refusal:
+        claims.claim(student, advanced_entry)
+    assert refusal.value.code == "reading_required"
+    ReadingProgress.objects.create(student=student, entry=intro_entry, status=ReadingStatus.DONE)
+    assert claims.claim(student, advanced_entry).status == ClaimStatus.ACTIVE
+
+
+# The database backs the rules even when the domain layer is bypassed
+
+
+def test_database_refuses_a_claim_on_an_intro_paper(student, topic, intro_entry):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(topic=topic, student=student, entry=intro_entry, status=ClaimStatus.ACTIVE)
+
+
+def test_database_refuses_turning_a_claimed_paper_into_an_intro_paper(student, advanced_entry):
+    claims.claim(student, advanced_entry)
+    advanced_entry.level = Level.INTRO
+    advanced_entry.is_auxiliary_information = advanced_entry.is_auxiliary_task = False
+    with pytest.raises(IntegrityError), transaction.atomic():
+        advanced_entry.save()
+
+
+def test_database_refuses_two_open_slots_for_one_student(student, topic, advanced_entry, second_entry):
+    Claim.objects.create(topic=topic, student=student, entry=advanced_entry, status=ClaimStatus.ACTIVE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(topic=topic, student=student, entry=second_entry, status=ClaimStatus.ACTIVE)
+
+
+# Pages: plain POST without JavaScript, HTMX, crafted requests
+
+
+def test_claim_without_javascript_redirects_back_to_the_topic(client, login, student, advanced_entry):
+    login(student)
+    response = client.post(claim_url(advanced_entry))
+    assert response.status_code == 302
+    assert response.url == advanced_entry.topic.get_absolute_url()
+    assert Claim.objects.get().entry == advanced_entry
+    page = client.get(response.url).content.decode()
+    assert "You claimed “DMM” for your presentation." in page
+
+
+def test_claim_with_htmx_returns_the_updated_list_and_message(client, login, student, advanced_entry):
+    login(student)
+    response = client.post(claim_url(advanced_entry), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="advanced-papers">')
+    assert "<html" not in html
+    assert "Yours" in html
+    assert 'id="slot-panel"' in html and 'hx-swap-oob="true"' in html
+    assert "You claimed “DMM”" in html
+
+
+def test_release_with_htmx_frees_the_row(client, login, student, advanced_entry):
+    claims.claim(student, advanced_entry)
+    login(student)
+    response = client.post(release_url(advanced_entry.topic), headers=HTMX)
+    assert response.status_code == 200
+    assert "Yours" not in response.content.decode()
+    assert Claim.objects.get().status == ClaimStatus.RELEASED
+
+
+def test_switch_through_the_page(client, login, student, advanced_entry, second_entry):
+    claims.claim(student, advanced_entry)
+    login(student)
+    response = client.post(switch_url(second_entry))
+    assert response.status_code == 302
+    assert Claim.objects.get(status=ClaimStatus.ACTIVE).entry == second_entry
+
+
+def test_crafted_post_claiming_an_intro_paper_is_refused_with_a_message(client, login, student, intro_entry):
+    login(student)
+    response = client.post(claim_url(intro_entry))
+    assert response.status_code == 400
+    assert "cannot be chosen for a presentation" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_crafted_htmx_post_claiming_an_intro_paper_is_refused(client, login, student, intro_entry):
+    login(student)
+    response = client.post(claim_url(intro_entry), headers=HTMX)
+    assert response.status_code == 400
+    assert "cannot be chosen for a presentation" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_stale_page_claiming_a_taken_paper_gets_409_and_the_true_state(client, login, student, other_student, advanced_entry):
+    claims.claim(other_student, advanced_entry)
+    login(student)
+    response = client.post(claim_url(advanced_entry), headers=HTMX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "was just taken" in html
+    assert "Taken" in html
+    assert Claim.objects.get().student == other_student
+
+
+def test_claiming_another_topics_paper_is_404(client, login, student, topic):
+    elsewhere = make_entry(type(topic).objects.create(slug="elsewhere", title="Elsewhere"), "X")
+    login(student)
+    assert client.post(reverse("claim_paper", args=[topic.slug, elsewhere.pk])).status_code == 404
+    assert not Claim.objects.exists()
+
+
+def test_outsider_cannot_claim(client, login, outsider, advanced_entry):
+    login(outsider)
+    assert client.post(claim_url(advanced_entry)).status_code == 404
+    assert not Claim.objects.exists()
+
+
+def test_claim_requires_post(client, login, student, advanced_entry):
+    login(student)
+    assert client.get(claim_url(advanced_entry)).status_code == 405
+
+
+# The admin goes through the same rules
+
+
+def test_admin_cannot_assign_an_intro_paper(client, admin_user, student, topic, intro_entry):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:students_claim_add"),
+        {"topic": topic.pk, "student": student.pk, "entry": intro_entry.pk, "status": ClaimStatus.ACTIVE,
+         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0},
+        follow=True,
+    )
+    assert "cannot be chosen for a presentation" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_admin_assigns_an_advanced_paper_and_it_is_recorded(client, admin_user, student, topic, advanced_entry):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:students_claim_add"),
+        {"topic": topic.pk, "student": student.pk, "entry": advanced_entry.pk, "status": ClaimStatus.ACTIVE,
+         "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0},
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert claim.entry == advanced_entry
+    assert claim.events.get().actor == admin_user
+    assert claim.events.get().action == ClaimAction.ASSIGNED
+
+
+def test_admin_release_action_releases_and_records(client, admin_user, student, advanced_entry):
+    claim = claims.claim(student, advanced_entry)
+    client.force_login(admin_user)
+    client.post(reverse("admin:students_claim_changelist"), {"action": "release_selected", "_selected_action": [claim.pk]})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.RELEASED
+    assert claim.events.last().actor == admin_user
