@@ -31,9 +31,9 @@ class TopicAccess:
 def get_topic_for_user(user: AbstractBaseUser, slug: str) -> TopicAccess:
     """404 for a topic the user is not part of, so its existence does not leak."""
     topic = get_object_or_404(Topic, slug=slug)
-    enrollment = topic.enrollments.filter(user=user).only("role").first() if user.is_authenticated else None
-    if enrollment is not None:
-        return TopicAccess(topic=topic, role=enrollment.role)
+    role = topic.enrollments.filter(user=user).values_list("role", flat=True).first() if user.is_authenticated else None
+    if role is not None:
+        return TopicAccess(topic=topic, role=role)
     if user.is_authenticated and user.is_staff:
         return TopicAccess(topic=topic, role=None)
     raise Http404(_("No such topic."))

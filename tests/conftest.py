@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.utils import translation
 
 from papers.models import Entry, Level, Paper, Topic
 from students.models import Enrollment, Role
@@ -37,6 +38,15 @@ def make_entry(topic: Topic, name: str, *, level: str = Level.ADVANCED, info: bo
 
 def enroll(user: AbstractUser, topic: Topic, role: str = Role.STUDENT) -> Enrollment:
     return Enrollment.objects.create(user=user, topic=topic, role=role)
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """Users get Chinese by default; tests read English unless they ask for Chinese."""
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,0 +1,54 @@
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import readinglist.settings"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_the_placeholder_secret_key():
+    result = load_settings(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development placeholder" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    assert load_settings(DEBUG="0", SECRET_KEY="a-real-secret").returncode == 0
+
+
+def test_bad_boolean_fails_loudly():
+    result = load_settings(DEBUG="maybe")
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_refused_outside_development(settings):
+    settings.DEMO_ACCOUNTS_ALLOWED = False
+    with pytest.raises(CommandError, match="only in development"):
+        call_command("setup_demo")
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_setup_loads_topic_two_once_and_creates_accounts(settings, capsys):
+    from django.contrib.auth import get_user_model
+
+    from papers.models import Entry
+
+    settings.DEMO_ACCOUNTS_ALLOWED = True
+    call_command("setup_demo")
+    call_command("setup_demo")
+    assert Entry.objects.filter(topic__slug="xinya-2").count() == 38
+    assert get_user_model().objects.count() == 5
+    assert get_user_model().objects.get(username="student1").check_password("student-demo")
+    assert "student1" in capsys.readouterr().out
