@@ -7,4 +7,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("papers.urls")),
     path("", include("students.urls")),
+    path("", include("students.mentor_urls")),
+    path("", include("papers.arxiv_urls")),
 ]

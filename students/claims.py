@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Topic
+from papers.models import Entry, Kind, Level, Paper, Topic
 from students.models import (
     Claim,
     ClaimAction,
@@ -39,6 +39,7 @@ class ClaimRefused(ValidationError):
 
     HTTP_STATUS = {
         "not_enrolled": 403,
+        "not_mentor": 403,
         "deadline_passed": 403,
         "intro_paper": 400,
         "reading_required": 409,
@@ -46,6 +47,11 @@ class ClaimRefused(ValidationError):
         "no_claim": 409,
         "paper_full": 409,
         "same_paper": 409,
+        "already_listed": 409,
+        "already_proposed": 409,
+        "not_pending": 409,
+        "no_kind": 400,
+        "no_reason": 400,
     }
 
     @property
@@ -57,6 +63,8 @@ def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | 
     """A student claims an advanced paper; with a staff `actor`, a mentor assigns it."""
     by_staff = actor is not None and actor != student
     with transaction.atomic():
+        if by_staff:
+            ensure_mentor(actor, entry.topic_id)
         enrollment = _lock_enrollment(student, entry.topic_id)
         entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
         if not by_staff:
@@ -77,6 +85,8 @@ def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser 
     """Give the slot back: a claim, or a pending proposal (which is withdrawn)."""
     by_staff = actor is not None and actor != student
     with transaction.atomic():
+        if by_staff:
+            ensure_mentor(actor, topic.pk)
         enrollment = _lock_enrollment(student, topic.pk)
         if not by_staff:
             _check_before_deadline(enrollment.topic)
@@ -93,6 +103,8 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
     by_staff = actor is not None and actor != student
     action = ClaimAction.MOVED if by_staff else ClaimAction.SWITCHED
     with transaction.atomic():
+        if by_staff:
+            ensure_mentor(actor, entry.topic_id)
         enrollment = _lock_enrollment(student, entry.topic_id)
         entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
         if not by_staff:
@@ -108,6 +120,13 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
         _record(new, actor or student, action, "", entry=entry, note=str(current.paper))
         _touch(enrollment)
     return new
+
+
+def ensure_mentor(actor: AbstractBaseUser, topic_id: int) -> None:
+    """Only a mentor of the topic, or staff, may act on other students' slots."""
+    if actor.is_staff or Enrollment.objects.filter(topic_id=topic_id, user=actor, role=Role.MENTOR).exists():
+        return
+    raise ClaimRefused(_("Only the topic's mentors can change other students' papers."), code="not_mentor")
 
 
 def intro_papers_missing(student: AbstractBaseUser, topic: Topic) -> int:
@@ -277,3 +296,146 @@ def _record(
 def _touch(enrollment: Enrollment) -> None:
     enrollment.last_activity_at = timezone.now()
     enrollment.save(update_fields=["last_activity_at"])
+
+
+# Proposals: a paper of the student's own choosing, which a mentor decides.
+
+
+@dataclass(frozen=True, slots=True)
+class PaperDetails:
+    """A proposed paper as typed by the student or read from arXiv."""
+
+    title: str
+    url: str
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    venue: str = ""
+    year: int | None = None
+    abstract: str = ""
+
+
+def propose(
+    student: AbstractBaseUser,
+    topic: Topic,
+    details: PaperDetails,
+    *,
+    justification: str,
+    kinds: set[str],
+) -> Claim:
+    """A pending proposal holds the student's slot until a mentor decides."""
+    if not kinds:
+        raise ClaimRefused(_("Say which kind of paper it is: auxiliary information, auxiliary task, or both."), code="no_kind")
+    with transaction.atomic():
+        enrollment = _lock_enrollment(student, topic.pk)
+        _check_before_deadline(enrollment.topic)
+        if _open_claim(enrollment) is not None:
+            raise ClaimRefused(
+                _("You already hold a presentation slot in this topic: release it before proposing a paper."),
+                code="slot_taken",
+            )
+        if missing := intro_papers_missing(student, topic):
+            raise ClaimRefused(
+                _("Finish %(count)d more intro paper(s) before proposing a paper to present."),
+                code="reading_required",
+                params={"count": missing},
+            )
+        paper = _find_or_create_paper(details)
+        listed = Entry.objects.filter(topic=topic, paper=paper).first()
+        if listed is not None:
+            if listed.is_intro:
+                raise ClaimRefused(
+                    _("“%(paper)s” is an intro paper of this topic: intro papers can never be presented."),
+                    code="intro_paper", params={"paper": paper.display_name},
+                )
+            raise ClaimRefused(
+                _("“%(paper)s” is already on the reading list: claim it there instead."),
+                code="already_listed", params={"paper": paper.display_name},
+            )
+        if Claim.objects.filter(topic=topic, proposed_paper=paper, status=ClaimStatus.PROPOSED).exists():
+            raise ClaimRefused(
+                _("Another student has already proposed “%(paper)s”."),
+                code="already_proposed", params={"paper": paper.display_name},
+            )
+        try:
+            with transaction.atomic():
+                proposal = Claim.objects.create(
+                    topic=topic, student=student, status=ClaimStatus.PROPOSED, proposed_paper=paper,
+                    justification=justification.strip(),
+                    proposed_auxiliary_information=Kind.AUXILIARY_INFORMATION in kinds,
+                    proposed_auxiliary_task=Kind.AUXILIARY_TASK in kinds,
+                )
+        except IntegrityError:
+            raise ClaimRefused(
+                _("Another student has just proposed “%(paper)s”."),
+                code="already_proposed", params={"paper": paper.display_name},
+            ) from None
+        _record(proposal, student, ClaimAction.PROPOSED, "", entry=None)
+        _touch(enrollment)
+    return proposal
+
+
+def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, kinds: set[str]) -> Claim:
+    """The paper joins the topic's list as an advanced paper, claimed by the proposer."""
+    if not kinds:
+        raise ClaimRefused(_("Choose at least one kind for the paper."), code="no_kind")
+    with transaction.atomic():
+        proposal = _lock_pending_proposal(proposal)
+        ensure_mentor(actor, proposal.topic_id)
+        topic = proposal.topic
+        entry, created = Entry.objects.select_for_update().get_or_create(
+            topic=topic, paper=proposal.proposed_paper,
+            defaults={
+                "level": Level.ADVANCED,
+                "is_auxiliary_information": Kind.AUXILIARY_INFORMATION in kinds,
+                "is_auxiliary_task": Kind.AUXILIARY_TASK in kinds,
+                "position": (topic.entries.advanced().aggregate(last=Max("position"))["last"] or 0) + 1,
+            },
+        )
+        if not created:
+            # Added to the list meanwhile (an import, another decision): the usual rules decide.
+            _check_claimable(entry, proposal.student, by_staff=True)
+        previous = proposal.status
+        proposal.entry, proposal.status = entry, ClaimStatus.ACTIVE
+        proposal.decided_by, proposal.decided_at = actor, timezone.now()
+        proposal.save(update_fields=["entry", "status", "decided_by", "decided_at", "updated_at"])
+        _record(proposal, actor, ClaimAction.APPROVED, previous, entry=entry)
+    return proposal
+
+
+def reject_proposal(proposal: Claim, *, actor: AbstractBaseUser, reason: str) -> Claim:
+    """Rejection frees the student's slot; the student sees the reason."""
+    if not reason.strip():
+        raise ClaimRefused(_("Give the student a reason for the rejection."), code="no_reason")
+    with transaction.atomic():
+        proposal = _lock_pending_proposal(proposal)
+        ensure_mentor(actor, proposal.topic_id)
+        previous = proposal.status
+        proposal.status, proposal.decision_reason = ClaimStatus.REJECTED, reason.strip()
+        proposal.decided_by, proposal.decided_at = actor, timezone.now()
+        proposal.save(update_fields=["status", "decision_reason", "decided_by", "decided_at", "updated_at"])
+        _record(proposal, actor, ClaimAction.REJECTED, previous, entry=None, note=reason)
+    return proposal
+
+
+def _lock_pending_proposal(proposal: Claim) -> Claim:
+    locked = (
+        Claim.objects.select_for_update()
+        .select_related("topic", "proposed_paper")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != ClaimStatus.PROPOSED:
+        raise ClaimRefused(_("This proposal has already been decided or withdrawn."), code="not_pending")
+    return locked
+
+
+def _find_or_create_paper(details: PaperDetails) -> Paper:
+    if details.arxiv_id:
+        paper = Paper.objects.filter(arxiv_id=details.arxiv_id).first()
+    else:
+        paper = Paper.objects.filter(arxiv_id__isnull=True, url=details.url).first()
+    if paper is not None:
+        return paper
+    return Paper.objects.create(
+        arxiv_id=details.arxiv_id or None, url=details.url, title=details.title, authors=list(details.authors),
+        venue=details.venue, year=details.year, abstract=details.abstract,
+    )
