@@ -76,7 +76,7 @@ def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | 
             )
         _check_claimable(entry, student, by_staff=by_staff)
         new = _create_claim(enrollment, entry)
-        _record(new, actor or student, ClaimAction.ASSIGNED if by_staff else ClaimAction.CLAIMED, "", entry=entry)
+        record_event(new, actor or student, ClaimAction.ASSIGNED if by_staff else ClaimAction.CLAIMED, "", entry=entry)
         _touch(enrollment)
     return new
 
@@ -117,7 +117,7 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
         _check_claimable(entry, student, by_staff=by_staff)
         _set_status(current, ClaimStatus.RELEASED, actor or student, action, note=str(entry.paper))
         new = _create_claim(enrollment, entry)
-        _record(new, actor or student, action, "", entry=entry, note=str(current.paper))
+        record_event(new, actor or student, action, "", entry=entry, note=str(current.paper))
         _touch(enrollment)
     return new
 
@@ -281,10 +281,10 @@ def _set_status(
     previous = claim_.status
     claim_.status = status
     claim_.save(update_fields=["status", "updated_at"])
-    _record(claim_, actor, action, previous, entry=claim_.entry, note=note)
+    record_event(claim_, actor, action, previous, entry=claim_.entry, note=note)
 
 
-def _record(
+def record_event(
     claim_: Claim, actor: AbstractBaseUser, action: str, previous: str, *, entry: Entry | None, note: str = ""
 ) -> ClaimEvent:
     return ClaimEvent.objects.create(
@@ -369,7 +369,7 @@ def propose(
                 _("Another student has just proposed “%(paper)s”."),
                 code="already_proposed", params={"paper": paper.display_name},
             ) from None
-        _record(proposal, student, ClaimAction.PROPOSED, "", entry=None)
+        record_event(proposal, student, ClaimAction.PROPOSED, "", entry=None)
         _touch(enrollment)
     return proposal
 
@@ -398,7 +398,7 @@ def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, kinds: set[str
         proposal.entry, proposal.status = entry, ClaimStatus.ACTIVE
         proposal.decided_by, proposal.decided_at = actor, timezone.now()
         proposal.save(update_fields=["entry", "status", "decided_by", "decided_at", "updated_at"])
-        _record(proposal, actor, ClaimAction.APPROVED, previous, entry=entry)
+        record_event(proposal, actor, ClaimAction.APPROVED, previous, entry=entry)
     return proposal
 
 
@@ -413,7 +413,7 @@ def reject_proposal(proposal: Claim, *, actor: AbstractBaseUser, reason: str) ->
         proposal.status, proposal.decision_reason = ClaimStatus.REJECTED, reason.strip()
         proposal.decided_by, proposal.decided_at = actor, timezone.now()
         proposal.save(update_fields=["status", "decision_reason", "decided_by", "decided_at", "updated_at"])
-        _record(proposal, actor, ClaimAction.REJECTED, previous, entry=None, note=reason)
+        record_event(proposal, actor, ClaimAction.REJECTED, previous, entry=None, note=reason)
     return proposal
 
 

@@ -1,13 +1,19 @@
-"""Recorded arXiv answers, answers made from the real entry, and a client that never waits."""
+"""Recorded arXiv answers, answers made from the real entry, and a client that never waits.
+
+Helpers are fixtures rather than importable functions: test directories are
+not packages, so a conftest cannot be imported reliably.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 import requests
 import responses
+
+from django.utils import translation
 
 from papers.arxiv import ArxivClient
 
@@ -15,22 +21,18 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "arxiv"
 RECORDED_ID = "1605.08386"
 
 
-def recorded(name: str) -> bytes:
+def _recorded(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def feed_for_ids(ids: Sequence[str]) -> bytes:
+def _feed_for_ids(ids: Sequence[str]) -> bytes:
     """An API answer with the recorded entry repeated under each of these ids."""
-    text = recorded("new-backend-id-1605.08386.xml").decode()
+    text = _recorded("new-backend-id-1605.08386.xml").decode()
     head, rest = text.split("<entry>", 1)
     entry, tail = rest.split("</entry>", 1)
     head = head.replace("<opensearch:totalResults>1<", f"<opensearch:totalResults>{len(ids)}<")
     entries = "".join(f"<entry>{entry.replace(RECORDED_ID, arxiv_id)}</entry>" for arxiv_id in ids)
     return (head + entries + tail).encode()
-
-
-def generated_ids(count: int) -> list[str]:
-    return [f"2401.{number:05d}" for number in range(1, count + 1)]
 
 
 class RecordingThrottle:
@@ -47,6 +49,25 @@ class RecordingThrottle:
 
     def __exit__(self, *exc_info: object) -> None:
         self.active = False
+
+
+@pytest.fixture(autouse=True, scope="module")
+def in_english() -> Iterator[None]:
+    # Messages are asserted in the language they are written in; the site's
+    # default is Chinese. Module scope, because Hypothesis tests reject
+    # fixtures that are not reset between examples.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def recorded() -> Callable[[str], bytes]:
+    return _recorded
+
+
+@pytest.fixture
+def feed_for_ids() -> Callable[[Sequence[str]], bytes]:
+    return _feed_for_ids
 
 
 @pytest.fixture
