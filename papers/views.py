@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from papers.access import TopicAccess, get_topic_for_user
 from papers.models import Entry, Kind, Topic
 from students.claims import Availability, with_availability
+from students.reading import progress_by_entry
 
 KIND_FILTERS = [
     ("", _("All")),
@@ -48,13 +49,14 @@ def topic_page_context(request: HttpRequest, access: TopicAccess) -> dict:
     entries = with_availability(Entry.objects.filter(topic=topic).select_related("paper")).order_by("position", "pk")
     intro = [entry for entry in entries if entry.is_intro]
     advanced = entries.advanced().of_kind(kind) if kind else [entry for entry in entries if not entry.is_intro]
+    progress = progress_by_entry(request.user, topic) if access.is_student else {}
     return {
         "topic": topic,
         "access": access,
         "availability": availability,
         "kind": kind,
         "kind_filters": KIND_FILTERS,
-        "intro_rows": availability.rows(intro),
-        "advanced_rows": availability.rows(advanced),
+        "intro_rows": availability.rows(intro, progress),
+        "advanced_rows": availability.rows(advanced, progress),
     }
 

@@ -197,10 +197,14 @@ class Availability:
             return RowState.LOCKED
         return RowState.SWITCHABLE if self.slot is not None else RowState.CLAIMABLE
 
-    def rows(self, entries: Iterable[Entry]) -> list[PaperRow]:
+    def rows(self, entries: Iterable[Entry], progress: dict[int, ReadingProgress] | None = None) -> list[PaperRow]:
         capacity = self.topic.claim_capacity
+        progress = progress or {}
         return [
-            PaperRow(entry=entry, state=self.state_for(entry), places_left=max(0, capacity - entry.taken))
+            PaperRow(
+                entry=entry, state=self.state_for(entry), places_left=max(0, capacity - entry.taken),
+                progress=progress.get(entry.pk),
+            )
             for entry in entries
         ]
 
@@ -210,6 +214,7 @@ class PaperRow:
     entry: Entry
     state: str
     places_left: int
+    progress: ReadingProgress | None = None
 
 
 def _lock_enrollment(student: AbstractBaseUser, topic_id: int) -> Enrollment:

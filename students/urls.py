@@ -1,9 +1,15 @@
 from django.urls import path
 
-from students import views
+from students import proposal_views, staff_views, views
 
 urlpatterns = [
+    path("join/", views.join, name="join"),
+    path("topics/<slug:slug>/me/", views.student_page, name="student_page"),
+    path("topics/<slug:slug>/papers/<int:entry_id>/", views.paper_detail, name="paper_detail"),
+    path("topics/<slug:slug>/papers/<int:entry_id>/progress/", views.update_progress, name="update_progress"),
     path("topics/<slug:slug>/papers/<int:entry_id>/claim/", views.claim_paper, name="claim_paper"),
     path("topics/<slug:slug>/papers/<int:entry_id>/switch/", views.switch_paper, name="switch_paper"),
     path("topics/<slug:slug>/release/", views.release_paper, name="release_paper"),
+    path("topics/<slug:slug>/propose/", proposal_views.propose, name="propose"),
+    path("topics/<slug:slug>/roster/", staff_views.roster, name="roster"),
 ]

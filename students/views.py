@@ -3,17 +3,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from papers.access import TopicAccess, get_topic_for_user
 from papers.models import Entry
 from papers.views import topic_page_context
 from students import claims
+from students.claims import Availability
+from students.enrollment import create_student, enroll_student
+from students.forms import JoinForm, ProgressForm, SignUpForm
+from students.models import Claim, Feedback, ReadingProgress, ReadingStatus
+from students.reading import reading_counts, set_progress
 
 
 @require_POST
@@ -65,3 +74,100 @@ def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[],
     context = topic_page_context(request, access)
     template = "papers/topic_detail.html#slot-update" if request.htmx else "papers/topic_detail.html"
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Join a topic with the mentor's code; visitors without an account sign up on the same form."""
+    form_class = JoinForm if request.user.is_authenticated else SignUpForm
+    form = form_class(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = request.user
+            if not user.is_authenticated:
+                user = create_student(
+                    name=form.cleaned_data["name"], student_number=form.cleaned_data["student_number"],
+                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
+                )
+            _enrollment, joined = enroll_student(user, form.topic)
+        if not request.user.is_authenticated:
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if joined:
+            messages.success(request, _("Welcome to “%(topic)s”.") % {"topic": form.topic.title})
+        else:
+            messages.info(request, _("You are already in “%(topic)s”.") % {"topic": form.topic.title})
+        return redirect(form.topic)
+    return render(request, "students/join.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def student_page(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_topic_for_user(request.user, slug)
+    if not access.is_student:
+        raise PermissionDenied(_("This page belongs to the topic's students."))
+    topic = access.topic
+    slots = (
+        Claim.objects.filter(topic=topic, student=request.user)
+        .select_related("entry__paper", "proposed_paper", "decided_by")
+        .order_by("-created_at")
+    )
+    current = next((slot for slot in slots if slot.is_open), None)
+    context = {
+        "topic": topic,
+        "counts": reading_counts(request.user, topic),
+        "slot": current,
+        "past_slots": [slot for slot in slots if slot is not current],
+        "availability": Availability.for_student(topic, request.user, is_student=True),
+        "feedback": Feedback.objects.filter(topic=topic, student=request.user).select_related("author"),
+        "progress": ReadingProgress.objects.filter(student=request.user, entry__topic=topic)
+        .exclude(notes="")
+        .select_related("entry__paper")
+        .order_by("-updated_at"),
+    }
+    return render(request, "students/student_page.html", context)
+
+
+@require_GET
+@login_required
+def paper_detail(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    access = get_topic_for_user(request.user, slug)
+    entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
+    progress = ReadingProgress.objects.filter(student=request.user, entry=entry).first()
+    form = ProgressForm(initial={"status": progress.status if progress else ReadingStatus.TO_READ,
+                                 "notes": progress.notes if progress else ""})
+    return _render_paper_detail(request, access, entry, progress, form)
+
+
+@require_POST
+@login_required
+def update_progress(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    access = get_topic_for_user(request.user, slug)
+    entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        progress = ReadingProgress.objects.filter(student=request.user, entry=entry).first()
+        return _render_paper_detail(request, access, entry, progress, form, status=400)
+    # The topic page's status-only form leaves the notes alone.
+    notes = form.cleaned_data["notes"] if "notes" in request.POST else None
+    progress = set_progress(request.user, entry, status=form.cleaned_data["status"] or None, notes=notes)
+    saved = _("“%(paper)s” is marked “%(status)s”.") % {
+        "paper": entry.paper.display_name, "status": progress.get_status_display(),
+    }
+    if request.htmx:
+        context = {"entry": entry, "progress": progress, "topic": access.topic, "saved": saved}
+        return render(request, "students/includes/progress_control.html", context)
+    messages.success(request, saved if notes is None else _("Your notes are saved."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = entry_url(entry)
+    return redirect(next_url)
+
+
+def _render_paper_detail(request, access, entry, progress, form, status=200) -> HttpResponse:
+    context = {"topic": access.topic, "access": access, "entry": entry, "progress": progress, "form": form}
+    return render(request, "students/paper_detail.html", context, status=status)
+
+
+def entry_url(entry: Entry) -> str:
+    return reverse("paper_detail", kwargs={"slug": entry.topic.slug, "entry_id": entry.pk})

@@ -48,7 +48,7 @@ def page(browser: Browser) -> Page:
 def log_in_as(page: Page, live_server):
     def log_in(username: str, password: str) -> Page:
         page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Student number or username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)

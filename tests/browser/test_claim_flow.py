@@ -19,7 +19,8 @@ def test_student_claims_sees_intro_has_no_claim_and_releases(live_server, log_in
 
     intro_row = page.locator(f"#entry-{intro.pk}")
     expect(intro_row).to_contain_text("Reading practice only")
-    expect(intro_row.get_by_role("button")).to_have_count(0)
+    expect(intro_row.get_by_role("button", name="Claim")).to_have_count(0)
+    expect(intro_row.locator("form[action$='/claim/']")).to_have_count(0)
 
     row = page.locator(f"#entry-{advanced.pk}")
     row.get_by_role("button", name="Claim").click()
@@ -42,7 +43,7 @@ def test_claim_works_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="en-US")
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("li")
+    page.get_by_label("Student number or username").fill("li")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/topics/xinya-2/")

@@ -13,8 +13,6 @@ import pytest
 import requests
 import responses
 
-from django.utils import translation
-
 from papers.arxiv import ArxivClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "arxiv"
@@ -51,15 +49,6 @@ class RecordingThrottle:
         self.active = False
 
 
-@pytest.fixture(autouse=True, scope="module")
-def in_english() -> Iterator[None]:
-    # Messages are asserted in the language they are written in; the site's
-    # default is Chinese. Module scope, because Hypothesis tests reject
-    # fixtures that are not reset between examples.
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def recorded() -> Callable[[str], bytes]:
     return _recorded
@@ -77,7 +66,7 @@ def mocked() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def throttle() -> RecordingThrottle:
+def recording_throttle() -> RecordingThrottle:
     return RecordingThrottle()
 
 
@@ -87,5 +76,5 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def client(throttle: RecordingThrottle, sleeps: list[float]) -> ArxivClient:
-    return ArxivClient(session=requests.Session(), throttle=throttle, sleep=sleeps.append)
+def arxiv_client(recording_throttle: RecordingThrottle, sleeps: list[float]) -> ArxivClient:
+    return ArxivClient(session=requests.Session(), throttle=recording_throttle, sleep=sleeps.append)

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from papers.models import Topic
+from students.roster import import_roster, send_set_password_emails, set_password_link
+
+
+class Command(BaseCommand):
+    help = "Create student accounts from a CSV roster (name, student number, email) and enroll them in a topic."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--topic", required=True)
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the set-password links point")
+        parser.add_argument("--send-email", action="store_true", help="email the links instead of printing them")
+
+    def handle(self, *args, path: Path, topic: str, base_url: str, send_email: bool, **options) -> None:
+        found = Topic.objects.filter(slug=topic).first()
+        if found is None:
+            raise CommandError(_("No topic with the slug “%(slug)s”.") % {"slug": topic})
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}) from error
+        report = import_roster(text, found)
+        self.stdout.write(
+            _("%(created)d accounts created, %(enrolled)d existing students enrolled, %(unchanged)d unchanged, %(errors)d rows with errors.")
+            % {"created": len(report.created), "enrolled": len(report.enrolled), "unchanged": report.unchanged,
+               "errors": len(report.errors)}
+        )
+        for line, message in report.errors:
+            self.stderr.write(_("line %(line)d: %(message)s") % {"line": line, "message": message})
+        if send_email:
+            send_set_password_emails(report.created, found, base_url)
+        else:
+            for user in report.created:
+                self.stdout.write(f"{user.username}\t{user.email}\t{set_password_link(user, base_url)}")

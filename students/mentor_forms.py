@@ -1,0 +1,135 @@
+"""Forms of the mentor pages. They parse input; the rules stay in students.claims and students.schedule."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Entry, Kind, Topic
+from students.claims import ClaimRefused
+from students.mentors import DEFAULT_INACTIVE_DAYS, GridKind, GridLevel, StudentFilter, StudentSort
+
+
+class DashboardFilterForm(forms.Form):
+    show = forms.ChoiceField(label=_("Show"), choices=StudentFilter.choices, required=False)
+    behind = forms.IntegerField(
+        label=_("Behind means fewer intro papers done than"), min_value=0, max_value=999, required=False
+    )
+    days = forms.IntegerField(label=_("Inactive for at least (days)"), min_value=1, max_value=3650, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=StudentSort.choices, required=False)
+
+    def __init__(self, data, *, topic: Topic) -> None:
+        super().__init__(data)
+        self.topic = topic
+        self.fields["behind"].widget.attrs["placeholder"] = str(topic.intro_papers_required)
+        self.fields["days"].widget.attrs["placeholder"] = str(DEFAULT_INACTIVE_DAYS)
+
+    def choices(self) -> dict:
+        """The valid choices, with defaults for what is missing or wrong (the errors are shown beside)."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+
+        def pick(name: str, default):
+            value = cleaned.get(name)
+            return default if value in (None, "") else value
+
+        return {
+            "show": pick("show", StudentFilter.ALL),
+            "behind": pick("behind", self.topic.intro_papers_required),
+            "days": pick("days", DEFAULT_INACTIVE_DAYS),
+            "sort": pick("sort", StudentSort.NAME),
+        }
+
+
+class GridFilterForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=GridLevel.choices, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=GridKind.choices, required=False)
+
+    def choices(self) -> dict:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {"level": cleaned.get("level") or GridLevel.ALL, "kind": cleaned.get("kind") or GridKind.ALL}
+
+
+class RefusalForm(forms.Form):
+    """A form that shows a domain refusal beside the field it is about."""
+
+    refusal_fields: dict[str, str] = {}
+
+    def add_refusal(self, refusal: ClaimRefused) -> None:
+        self.add_error(self.refusal_fields.get(refusal.code or ""), ValidationError(refusal.messages[0]))
+
+
+class ApproveForm(RefusalForm):
+    # Empty is allowed here: students.claims refuses it, with its own message.
+    kinds = forms.MultipleChoiceField(
+        label=_("Kinds of the paper"), choices=Kind.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    refusal_fields = {"no_kind": "kinds"}
+
+
+class RejectForm(RefusalForm):
+    reason = forms.CharField(
+        label=_("Reason the student will read"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        required=False,
+    )
+    refusal_fields = {"no_reason": "reason"}
+
+
+class FeedbackForm(RefusalForm):
+    body = forms.CharField(
+        label=_("Feedback the student will read"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+        required=False, help_text=_("On their reading, their notes or their presentation. Markdown."),
+    )
+    refusal_fields = {"no_feedback": "body"}
+
+
+class EntryForm(RefusalForm):
+    """Which paper to assign or move a student to; any paper of the topic: the claim rules decide."""
+
+    entry = forms.ModelChoiceField(
+        label=_("Paper"), queryset=Entry.objects.none(), empty_label=_("Choose a paper"),
+        error_messages={"invalid_choice": _("That paper is not on this topic's list.")},
+    )
+
+    def __init__(self, data=None, *, topic: Topic, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["entry"].queryset = Entry.objects.filter(topic=topic).select_related("paper")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class SlotForm(RefusalForm):
+    # Read in the current time zone (the programme's, settings.TIME_ZONE), as the browser shows it.
+    presentation_at = forms.DateTimeField(
+        label=_("Date and time"), widget=DateTimeLocalInput(), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter a date and time such as 2025-06-18 14:30.")},
+    )
+    presentation_order = forms.IntegerField(label=_("Order"), min_value=1, max_value=999, required=False)
+
+
+class PresentationForm(RefusalForm):
+    presented = forms.BooleanField(label=_("Presented"), required=False)
+    score = forms.DecimalField(
+        label=_("Score (0–100, optional)"), decimal_places=1, required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.1", "inputmode": "decimal"}),
+    )
+    presentation_feedback = forms.CharField(
+        label=_("Feedback on the presentation"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
+        required=False,
+    )
+    refusal_fields = {"score_range": "score"}
+
+
+class CalendarForm(forms.Form):
+    minutes = forms.IntegerField(
+        label=_("Length of each talk (minutes)"), min_value=5, max_value=480, required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "30"}),
+    )

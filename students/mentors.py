@@ -1,0 +1,293 @@
+"""What mentors read: their students' progress, the reading grid, and which papers are still free.
+
+Each function runs a fixed number of queries, however many students and papers a topic has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Entry, Kind, Level, Topic
+from students.claims import Availability, RowState, claims_open, with_availability
+from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, ReadingStatus
+
+
+class StudentFilter(models.TextChoices):
+    ALL = "all", _("All students")
+    NO_CLAIM = "no_claim", _("No paper yet")
+    PROPOSAL = "proposal", _("Proposal waiting")
+    BEHIND = "behind", _("Behind on reading")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class StudentSort(models.TextChoices):
+    NAME = "name", _("Name")
+    PROGRESS = "progress", _("Intro papers read")
+    ACTIVITY = "activity", _("Last activity")
+    PRESENTATION = "presentation", _("Presentation time")
+
+
+DEFAULT_INACTIVE_DAYS = 14
+
+_NAME_ORDER = ["user__last_name", "user__first_name", "user__username"]
+_SORT_ORDER = {
+    StudentSort.NAME: _NAME_ORDER,
+    StudentSort.PROGRESS: ["intro_done", *_NAME_ORDER],
+    StudentSort.ACTIVITY: [F("last_activity_at").asc(nulls_first=True), *_NAME_ORDER],
+    StudentSort.PRESENTATION: [F("presentation_at").asc(nulls_last=True), *_NAME_ORDER],
+}
+
+
+def person_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name().strip() or user.get_username()
+
+
+def student_enrollments(topic: Topic) -> QuerySet[Enrollment]:
+    """The topic's students, annotated with what the dashboard shows and filters on."""
+    done_here = Q(user__reading__entry__topic=topic, user__reading__status=ReadingStatus.DONE)
+    slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
+    return (
+        Enrollment.objects.students()
+        .filter(topic=topic)
+        .select_related("user")
+        .annotate(
+            intro_done=Count("user__reading", filter=done_here & Q(user__reading__entry__level=Level.INTRO)),
+            advanced_done=Count("user__reading", filter=done_here & Q(user__reading__entry__level=Level.ADVANCED)),
+            has_slot=Exists(slot),
+            awaits_decision=Exists(slot.filter(status=ClaimStatus.PROPOSED)),
+            presentation_at=Subquery(slot.values("presentation_at")[:1]),
+            student_number=F("user__profile__student_number"),
+        )
+    )
+
+
+def filter_students(
+    enrollments: QuerySet[Enrollment],
+    show: str,
+    *,
+    intro_required: int,
+    inactive_days: int = DEFAULT_INACTIVE_DAYS,
+    now: datetime | None = None,
+) -> QuerySet[Enrollment]:
+    """`enrollments` come from student_enrollments(); `show` is a StudentFilter value."""
+    if show == StudentFilter.NO_CLAIM:
+        return enrollments.filter(has_slot=False)
+    if show == StudentFilter.PROPOSAL:
+        return enrollments.filter(awaits_decision=True)
+    if show == StudentFilter.BEHIND:
+        return enrollments.filter(intro_done__lt=intro_required)
+    if show == StudentFilter.INACTIVE:
+        cutoff = (now or timezone.now()) - timedelta(days=inactive_days)
+        # A student who never did anything counts from the day they joined.
+        return enrollments.alias(seen_at=Coalesce("last_activity_at", "joined_at")).filter(seen_at__lt=cutoff)
+    return enrollments
+
+
+def sort_students(enrollments: QuerySet[Enrollment], sort: str) -> QuerySet[Enrollment]:
+    return enrollments.order_by(*_SORT_ORDER.get(sort, _NAME_ORDER))
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRow:
+    enrollment: Enrollment  # from student_enrollments()
+    slot: Claim | None  # the open claim or pending proposal
+    intro_total: int
+
+    @property
+    def student(self) -> AbstractBaseUser:
+        return self.enrollment.user
+
+    @property
+    def name(self) -> str:
+        return person_name(self.enrollment.user)
+
+    @property
+    def intro_percent(self) -> int:
+        if not self.intro_total:
+            return 0
+        return min(100, round(100 * self.enrollment.intro_done / self.intro_total))
+
+    @property
+    def claim(self) -> Claim | None:
+        return self.slot if self.slot is not None and self.slot.status == ClaimStatus.ACTIVE else None
+
+    @property
+    def proposal(self) -> Claim | None:
+        return self.slot if self.slot is not None and self.slot.status == ClaimStatus.PROPOSED else None
+
+
+def student_rows(topic: Topic, enrollments: QuerySet[Enrollment]) -> list[StudentRow]:
+    """Three queries: the intro total, the students, and the topic's open slots."""
+    intro_total = topic.entries.intro().count()
+    enrollments = list(enrollments)
+    slots = {
+        slot.student_id: slot
+        for slot in Claim.objects.open().filter(topic=topic).select_related("entry__paper", "proposed_paper")
+    }
+    return [
+        StudentRow(enrollment=enrollment, slot=slots.get(enrollment.user_id), intro_total=intro_total)
+        for enrollment in enrollments
+    ]
+
+
+# Coverage: what is left to claim, and who has nothing yet.
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    free_by_kind: list[tuple[str, list[Entry]]]  # (kind label, free papers of that kind)
+    students: int
+    students_without_paper: int
+    deadline: datetime | None
+    deadline_open: bool
+
+
+def coverage(topic: Topic) -> Coverage:
+    """Two queries: advanced papers with their claim counts, and the students' slot counts."""
+    availability = Availability.for_student(topic, None, is_student=False)
+    advanced = with_availability(topic.entries.advanced().select_related("paper")).order_by("position", "pk")
+    free = [row.entry for row in availability.rows(advanced) if row.state != RowState.FULL]
+    slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
+    counts = Enrollment.objects.students().filter(topic=topic).aggregate(
+        total=Count("pk"), without=Count("pk", filter=~Exists(slot))
+    )
+    return Coverage(
+        free_by_kind=[
+            (kind.label, [entry for entry in free if kind.value in entry.kinds]) for kind in Kind
+        ],
+        students=counts["total"],
+        students_without_paper=counts["without"],
+        deadline=topic.claim_deadline,
+        deadline_open=claims_open(topic),
+    )
+
+
+def pending_proposals(topic: Topic) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(topic=topic, status=ClaimStatus.PROPOSED)
+        .select_related("student", "proposed_paper")
+        .order_by("created_at", "pk")
+    )
+
+
+# The students x papers grid.
+
+
+class GridLevel(models.TextChoices):
+    ALL = "all", _("All papers")
+    INTRO = Level.INTRO.value, _("Intro papers")
+    ADVANCED = Level.ADVANCED.value, _("Advanced papers")
+
+
+class GridKind(models.TextChoices):
+    ALL = "all", _("All kinds")
+    AUXILIARY_INFORMATION = Kind.AUXILIARY_INFORMATION.value, Kind.AUXILIARY_INFORMATION.label
+    AUXILIARY_TASK = Kind.AUXILIARY_TASK.value, Kind.AUXILIARY_TASK.label
+    BOTH = "both", _("Both kinds")
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    entry: Entry
+    status: str  # a ReadingStatus value
+    claimed: bool
+
+    @property
+    def status_label(self) -> str:
+        return ReadingStatus(self.status).label
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    enrollment: Enrollment
+    cells: list[GridCell]
+
+    @property
+    def name(self) -> str:
+        return person_name(self.enrollment.user)
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    entries: list[Entry]
+    rows: list[GridRow]
+
+
+def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, kind: str = GridKind.ALL) -> Grid:
+    """Four queries: the papers, the students, their reading statuses and their claims."""
+    entries = Entry.objects.filter(topic=topic).select_related("paper")
+    if level in (Level.INTRO, Level.ADVANCED):
+        entries = entries.filter(level=level)
+    if kind != GridKind.ALL:
+        entries = entries.of_kind(kind)
+    # "intro" sorts after "advanced": descending puts stage-one reading first.
+    entries = list(entries.order_by("-level", "position", "pk"))
+    enrollments = list(
+        Enrollment.objects.students().filter(topic=topic).select_related("user").order_by(*_NAME_ORDER)
+    )
+    statuses = {
+        (student_id, entry_id): status
+        for student_id, entry_id, status in ReadingProgress.objects.filter(entry__topic=topic).values_list(
+            "student_id", "entry_id", "status"
+        )
+    }
+    claimed = set(Claim.objects.active().filter(topic=topic).values_list("student_id", "entry_id"))
+    rows = [
+        GridRow(
+            enrollment=enrollment,
+            cells=[
+                GridCell(
+                    entry=entry,
+                    status=statuses.get((enrollment.user_id, entry.pk), ReadingStatus.TO_READ),
+                    claimed=(enrollment.user_id, entry.pk) in claimed,
+                )
+                for entry in entries
+            ],
+        )
+        for enrollment in enrollments
+    ]
+    return Grid(entries=entries, rows=rows)
+
+
+# One student, as their mentor sees them.
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingLine:
+    entry: Entry  # from with_availability()
+    progress: ReadingProgress | None
+
+    @property
+    def status(self) -> str:
+        return self.progress.status if self.progress else ReadingStatus.TO_READ
+
+    @property
+    def status_label(self) -> str:
+        return ReadingStatus(self.status).label
+
+
+def reading_lines(topic: Topic, student: AbstractBaseUser) -> list[ReadingLine]:
+    """Every paper of the topic with the student's status and notes, and its claim count: two queries."""
+    entries = with_availability(Entry.objects.filter(topic=topic).select_related("paper")).order_by(
+        "-level", "position", "pk"
+    )
+    progress = {p.entry_id: p for p in ReadingProgress.objects.filter(student=student, entry__topic=topic)}
+    return [ReadingLine(entry=entry, progress=progress.get(entry.pk)) for entry in entries]
+
+
+def student_claims(topic: Topic, student: AbstractBaseUser) -> QuerySet[Claim]:
+    """All the student's claims and proposals in the topic, newest first, with their history."""
+    return (
+        Claim.objects.filter(topic=topic, student=student)
+        .select_related("entry__paper", "proposed_paper", "decided_by")
+        .prefetch_related(Prefetch("events", queryset=ClaimEvent.objects.select_related("actor", "entry__paper")))
+        .order_by("-created_at", "-pk")
+    )
