@@ -1,3 +1,5 @@
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -84,7 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # An in-memory test database shares one cache between threads, where
     # locks fail at once instead of waiting: test on a file, as in real use.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # One file per test process, so parallel runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"readinglist-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
