@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 from django.utils.translation import gettext as _
 
+from papers.arxiv import InvalidArxivId, normalize_arxiv_id
 from papers.models import Kind, Level
 
 INTRO_HEADING = "入门文献"
@@ -25,12 +26,7 @@ KIND_HEADINGS = {"辅助信息": Kind.AUXILIARY_INFORMATION.value, "辅助任务
 _HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _ENTRY = re.compile(r"^\s*[*+-]\s+\[(?P<text>[^\]]+)\]\((?P<url>[^)\s]+)\)(?P<rest>.*)$")
 _VENUE_YEAR = re.compile(r"\(\s*(?P<venue>[^()]*?)\s*(?P<year>(?:19|20)\d{2})\s*\)\s*$")
-_ARXIV_LINK = re.compile(
-    r"^(?:www\.|export\.)?arxiv\.org$",
-)
-_ARXIV_PATH = re.compile(
-    r"^/(?:abs|pdf)/(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$"
-)
+_ARXIV_HOST = re.compile(r"^(?:www\.|export\.)?arxiv\.org$")
 
 
 class ReadingListError(ValueError):
@@ -62,11 +58,13 @@ class ReadingList:
 
 
 def arxiv_id_from_url(url: str) -> str | None:
-    parts = urlsplit(url)
-    if not _ARXIV_LINK.match(parts.netloc.lower()):
+    """The canonical arXiv id behind an arxiv.org link, or None for any other link."""
+    if not _ARXIV_HOST.match(urlsplit(url).netloc.lower()):
         return None
-    match = _ARXIV_PATH.match(parts.path)
-    return match["id"] if match else None
+    try:
+        return normalize_arxiv_id(url)
+    except InvalidArxivId:
+        return None
 
 
 def parse(text: str) -> ReadingList:

@@ -137,6 +137,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "readinglist@localhost")
 
+# arXiv asks every client to identify itself with a contact address.
+ARXIV_CONTACT_EMAIL = env_str("ARXIV_CONTACT_EMAIL", "")
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

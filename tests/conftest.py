@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -106,3 +107,18 @@ def login(client) -> Callable[[AbstractUser], None]:
         client.force_login(user)
 
     return log_in
+
+
+# In CI nothing skips: a test that could not run is a failure, not a pass.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if os.environ.get("CI") and _skipped:
+        session.config.get_terminal_writer().line(f"CI forbids skipped tests; skipped: {', '.join(_skipped)}", red=True)
+        session.exitstatus = 1

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 API_URL = "https://export.arxiv.org/api/query"
 RSS_URL = "https://rss.arxiv.org/rss/"
-# arXiv's limits: ids per id_list that still answer quickly, and results per call.
+# Long id_lists make slow answers that time out; arXiv allows 2000 results a call.
 MAX_IDS_PER_REQUEST = 100
 MAX_RESULTS_PER_REQUEST = 2000
 # A longer Retry-After is not waited out: the person importing would be left
@@ -104,6 +104,8 @@ class ArxivClient:
         backoff: Callable[[int], float] = exponential_backoff,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
         self.session = session or requests.Session()
         self.throttle = throttle if throttle is not None else DatabaseThrottle()
         self.timeout = timeout
@@ -136,6 +138,7 @@ class ArxivClient:
         start: int = 0,
         max_results: int = 25,
     ) -> SearchPage:
+        """One page of results matching every given field; title, author and text as phrases."""
         if start < 0 or not 1 <= max_results <= MAX_RESULTS_PER_REQUEST:
             raise ValueError(f"start must be >= 0 and max_results 1..{MAX_RESULTS_PER_REQUEST}")
         query = build_search_query(title=title, author=author, category=category, text=text)
@@ -209,10 +212,14 @@ class ArxivClient:
                 break
             logger.warning(
                 "arXiv request %s failed (%s), attempt %d of %d; retrying in %.1f s",
-                url, problem, attempt, attempts, wait,
-            )  # fmt: skip
+                url,
+                problem,
+                attempt,
+                attempts,
+                wait,
+            )
             self.sleep(wait)
-        logger.error("arXiv request %s failed (%s) after %d attempts", url, problem, attempt)
+        logger.error("arXiv request %s failed (%s) after %d attempts; giving up", url, problem, attempt)
         raise ArxivUnavailable(unavailable(attempt), attempts=attempt, ids=ids)
 
 

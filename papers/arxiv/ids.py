@@ -20,9 +20,9 @@ OLD_STYLE_ARCHIVES = frozenset(
         "nlin", "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio",
         "quant-ph", "solv-int", "supr-con",
     }
-)  # fmt: skip
+)
 
-# Year and month as (YY, MM) compared on a single axis: YYYY * 12 + MM.
+# Months counted as year * 12 + month, so that eras compare as plain numbers.
 FIRST_OLD_STYLE_MONTH = 1991 * 12 + 8
 LAST_OLD_STYLE_MONTH = 2007 * 12 + 3
 FIRST_NEW_STYLE_MONTH = 2007 * 12 + 4

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree
-from xml.sax import SAXException
+from xml.sax import SAXParseException
 
 import feedparser
 from django.utils.translation import gettext as _
@@ -84,7 +84,7 @@ def parse_api_response(content: bytes) -> ArxivFeed:
     try:
         root = ElementTree.fromstring(content)
     except ElementTree.ParseError as error:
-        raise ArxivResponseError(_("the XML is not well-formed: %(error)s") % {"error": error}) from error
+        raise _malformed(*error.position) from error
     if root.tag != f"{ATOM}feed":
         raise ArxivResponseError(_("it is not an Atom feed"))
     elements = root.findall(f"{ATOM}entry")
@@ -101,13 +101,13 @@ def parse_api_response(content: bytes) -> ArxivFeed:
 
 def parse_rss_feed(content: bytes) -> list[RecentSubmission]:
     """Read the new-submissions feed; a day without announcements is an empty list."""
-    # The description is plain text: feedparser's HTML sanitising would only
-    # mangle the "<" of formulas.
+    # Bytes, so that feedparser honours the XML's declared encoding. The
+    # description is plain text that feedparser takes for HTML: sanitising
+    # would delete whatever in a formula looks like a tag.
     parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
-    if isinstance(parsed.get("bozo_exception"), SAXException):
-        raise ArxivResponseError(
-            _("the XML is not well-formed: %(error)s") % {"error": parsed.bozo_exception}
-        )
+    error = parsed.get("bozo_exception")
+    if isinstance(error, SAXParseException):
+        raise _malformed(error.getLineNumber(), error.getColumnNumber()) from error
     if not parsed.version.startswith("rss"):
         raise ArxivResponseError(_("it is not an RSS feed"))
     return [_rss_item(item) for item in parsed.entries]
@@ -115,6 +115,12 @@ def parse_rss_feed(content: bytes) -> list[RecentSubmission]:
 
 def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
+
+
+def _malformed(line: int, column: int) -> ArxivResponseError:
+    return ArxivResponseError(
+        _("the XML is not well-formed at line %(line)d, column %(column)d") % {"line": line, "column": column}
+    )
 
 
 def _is_error_entry(element: ElementTree.Element) -> bool:
@@ -187,6 +193,7 @@ def _rss_item(item: feedparser.FeedParserDict) -> RecentSubmission:
         arxiv_id, version = parse_arxiv_id(guid.removeprefix(_RSS_GUID_PREFIX))
     except InvalidArxivId:
         raise ArxivResponseError(_("an item has the unexpected id “%(id)s”") % {"id": guid}) from None
+    # feedparser re-escapes some of the plain text it took for HTML.
     abstract = _RSS_ABSTRACT_PREFIX.sub("", html.unescape(item.get("summary", "")))
     return RecentSubmission(
         arxiv_id=arxiv_id,

@@ -24,6 +24,8 @@ thorough = settings(max_examples=300)
         ("https://arxiv.org/pdf/2505.15184v2.pdf", ("2505.15184", 2)),
         ("https://export.arxiv.org/abs/2505.15184", ("2505.15184", None)),
         ("https://www.arxiv.org/abs/2505.15184", ("2505.15184", None)),
+        ("https://arxiv.org/html/2505.15184v1", ("2505.15184", 1)),
+        ("https://arxiv.org/abs/2505.15184?context=cs#comments", ("2505.15184", None)),
         ("hep-th/9901001", ("hep-th/9901001", None)),
         ("hep-th/9901001v2", ("hep-th/9901001", 2)),
         ("math.GT/0309136", ("math/0309136", None)),
