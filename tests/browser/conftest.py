@@ -35,6 +35,15 @@ def browser() -> Browser:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def unhashed_static_files(settings):
+    """The live server finds static files by their source names, not the manifest's hashed ones."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def page(browser: Browser) -> Page:
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
@@ -52,6 +61,9 @@ def log_in_as(page: Page, live_server):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        # The HTMX paths are what these tests exercise: a page without htmx
+        # would pass them through the no-JavaScript fallbacks instead.
+        assert page.evaluate("typeof htmx") == "object", "htmx did not load"
         return page
 
     return log_in

@@ -112,3 +112,32 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
     with django_assert_num_queries(7):
         response = client.get(topic_url(topic))
     assert len(response.context["intro_rows"]) + len(response.context["advanced_rows"]) == size
+
+
+def test_after_the_deadline_the_page_says_so_and_offers_no_claim(client, login, student, topic, advanced_entry):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    topic.claim_deadline = timezone.now() - timedelta(hours=1)
+    topic.save()
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    assert "Claims closed on" in html
+    assert reverse("claim_paper", args=[topic.slug, advanced_entry.pk]) not in html
+
+
+def test_capacity_above_one_shows_places_left(client, login, student, other_student, topic, advanced_entry):
+    topic.claim_capacity = 3
+    topic.save()
+    claims.claim(other_student, advanced_entry)
+    login(student)
+    assert "2 of 3 places left" in client.get(topic_url(topic)).content.decode()
+
+
+def test_advanced_list_refreshes_itself_while_the_page_is_open(client, login, student, topic, advanced_entry):
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    list_tag = html.split('<div id="advanced-papers"')[1].split(">")[0]
+    assert 'hx-trigger="every 30s' in list_tag
+    assert f'hx-get="{topic_url(topic)}"' in list_tag
