@@ -34,7 +34,7 @@ bench: $(VENV)/.installed
 
 # Refresh the catalogue after changing user-facing strings, then translate the new entries.
 messages: $(VENV)/.installed
-	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=bench --ignore=docs --ignore=test-artifacts
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
