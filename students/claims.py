@@ -61,65 +61,79 @@ class ClaimRefused(ValidationError):
 
 def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
     """A student claims an advanced paper; with a staff `actor`, a mentor assigns it."""
-    by_staff = actor is not None and actor != student
     with transaction.atomic():
-        if by_staff:
-            ensure_mentor(actor, entry.topic_id)
-        enrollment = _lock_enrollment(student, entry.topic_id)
-        entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
-        if not by_staff:
-            _check_before_deadline(entry.topic)
-        if _open_claim(enrollment) is not None:
+        change = _begin(student, entry.topic_id, actor)
+        entry = change.lock_entry(entry)
+        if change.current is not None:
             raise ClaimRefused(
                 _("You already hold a presentation slot in this topic: release it or switch instead."),
                 code="slot_taken",
             )
-        _check_claimable(entry, student, by_staff=by_staff)
-        new = _create_claim(enrollment, entry)
-        record_event(new, actor or student, ClaimAction.ASSIGNED if by_staff else ClaimAction.CLAIMED, "", entry=entry)
-        _touch(enrollment)
+        _check_claimable(entry, student, by_staff=change.by_staff)
+        new = _create_claim(change.enrollment, entry)
+        action = ClaimAction.ASSIGNED if change.by_staff else ClaimAction.CLAIMED
+        record_event(new, change.actor, action, "", entry=entry)
+        _touch(change.enrollment)
     return new
 
 
 def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser | None = None) -> Claim:
     """Give the slot back: a claim, or a pending proposal (which is withdrawn)."""
-    by_staff = actor is not None and actor != student
     with transaction.atomic():
-        if by_staff:
-            ensure_mentor(actor, topic.pk)
-        enrollment = _lock_enrollment(student, topic.pk)
-        if not by_staff:
-            _check_before_deadline(enrollment.topic)
-        current = _open_claim(enrollment)
-        if current is None:
+        change = _begin(student, topic.pk, actor)
+        if change.current is None:
             raise ClaimRefused(_("You hold no presentation slot in this topic."), code="no_claim")
-        _set_status(current, ClaimStatus.RELEASED, actor or student, ClaimAction.RELEASED)
-        _touch(enrollment)
-    return current
+        _set_status(change.current, ClaimStatus.RELEASED, change.actor, ClaimAction.RELEASED)
+        _touch(change.enrollment)
+    return change.current
 
 
 def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
     """Release the current slot and claim `entry` in one step: on any refusal, nothing changes."""
-    by_staff = actor is not None and actor != student
-    action = ClaimAction.MOVED if by_staff else ClaimAction.SWITCHED
     with transaction.atomic():
-        if by_staff:
-            ensure_mentor(actor, entry.topic_id)
-        enrollment = _lock_enrollment(student, entry.topic_id)
-        entry = Entry.objects.select_for_update().select_related("topic", "paper").get(pk=entry.pk)
-        if not by_staff:
-            _check_before_deadline(entry.topic)
-        current = _open_claim(enrollment)
+        change = _begin(student, entry.topic_id, actor)
+        entry = change.lock_entry(entry)
+        current = change.current
         if current is None:
             raise ClaimRefused(_("You hold no presentation slot to switch from."), code="no_claim")
         if current.entry_id == entry.pk and current.status == ClaimStatus.ACTIVE:
             raise ClaimRefused(_("You already claimed this paper."), code="same_paper")
-        _check_claimable(entry, student, by_staff=by_staff)
-        _set_status(current, ClaimStatus.RELEASED, actor or student, action, note=str(entry.paper))
-        new = _create_claim(enrollment, entry)
-        record_event(new, actor or student, action, "", entry=entry, note=str(current.paper))
-        _touch(enrollment)
+        _check_claimable(entry, student, by_staff=change.by_staff)
+        action = ClaimAction.MOVED if change.by_staff else ClaimAction.SWITCHED
+        _set_status(current, ClaimStatus.RELEASED, change.actor, action, note=str(entry.paper))
+        new = _create_claim(change.enrollment, entry)
+        record_event(new, change.actor, action, "", entry=entry, note=str(current.paper))
+        _touch(change.enrollment)
     return new
+
+
+@dataclass(slots=True)
+class _SlotChange:
+    enrollment: Enrollment
+    actor: AbstractBaseUser
+    by_staff: bool
+    current: Claim | None
+
+    def lock_entry(self, entry: Entry) -> Entry:
+        return Entry.objects.select_for_update(of=("self",)).select_related("topic", "paper").get(pk=entry.pk)
+
+
+def _begin(student: AbstractBaseUser, topic_id: int, actor: AbstractBaseUser | None) -> _SlotChange:
+    """The common start of every slot change, inside the caller's transaction.
+
+    A mentor acting for a student must mentor the topic and is not bound by
+    the deadline; the student's enrollment row is locked first, always, so
+    concurrent changes by one student queue up instead of deadlocking.
+    """
+    by_staff = actor is not None and actor != student
+    if by_staff:
+        ensure_mentor(actor, topic_id)
+    enrollment = _lock_enrollment(student, topic_id)
+    if not by_staff:
+        _check_before_deadline(enrollment.topic)
+    return _SlotChange(
+        enrollment=enrollment, actor=actor if by_staff else student, by_staff=by_staff, current=_open_claim(enrollment)
+    )
 
 
 def ensure_mentor(actor: AbstractBaseUser, topic_id: int) -> None:
@@ -220,7 +234,7 @@ class PaperRow:
 def _lock_enrollment(student: AbstractBaseUser, topic_id: int) -> Enrollment:
     try:
         return (
-            Enrollment.objects.select_for_update()
+            Enrollment.objects.select_for_update(of=("self",))
             .select_related("topic")
             .get(topic_id=topic_id, user=student, role=Role.STUDENT)
         )
@@ -387,7 +401,7 @@ def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, kinds: set[str
         proposal = _lock_pending_proposal(proposal)
         ensure_mentor(actor, proposal.topic_id)
         topic = proposal.topic
-        entry, created = Entry.objects.select_for_update().get_or_create(
+        entry, created = Entry.objects.select_for_update(of=("self",)).get_or_create(
             topic=topic, paper=proposal.proposed_paper,
             defaults={
                 "level": Level.ADVANCED,
@@ -424,7 +438,7 @@ def reject_proposal(proposal: Claim, *, actor: AbstractBaseUser, reason: str) ->
 
 def _lock_pending_proposal(proposal: Claim) -> Claim:
     locked = (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("topic", "proposed_paper")
         .get(pk=proposal.pk)
     )

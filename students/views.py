@@ -28,22 +28,20 @@ from students.reading import reading_counts, set_progress
 @require_POST
 @login_required
 def claim_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
-    access = get_topic_for_user(request.user, slug)
-    entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
-    return _change_slot(
-        request, access, lambda: claims.claim(request.user, entry),
-        _("You claimed “%(paper)s” for your presentation.") % {"paper": entry.paper.display_name},
-    )
+    return _change_to_entry(request, slug, entry_id, claims.claim, _("You claimed “%(paper)s” for your presentation."))
 
 
 @require_POST
 @login_required
 def switch_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    return _change_to_entry(request, slug, entry_id, claims.switch, _("You switched to “%(paper)s”."))
+
+
+def _change_to_entry(request: HttpRequest, slug: str, entry_id: int, change, success: str) -> HttpResponse:
     access = get_topic_for_user(request.user, slug)
     entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
     return _change_slot(
-        request, access, lambda: claims.switch(request.user, entry),
-        _("You switched to “%(paper)s”.") % {"paper": entry.paper.display_name},
+        request, access, lambda: change(request.user, entry), success % {"paper": entry.paper.display_name}
     )
 
 
