@@ -272,3 +272,16 @@ def test_admin_release_action_releases_and_records(client, admin_user, student, 
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.RELEASED
     assert claim.events.last().actor == admin_user
+
+
+def test_admin_cannot_turn_a_claimed_paper_into_an_intro_paper(client, admin_user, student, topic, advanced_entry):
+    claims.claim(student, advanced_entry)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:papers_entry_change", args=[advanced_entry.pk]),
+        {"topic": topic.pk, "paper": advanced_entry.paper.pk, "level": Level.INTRO, "position": 1},
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert "is claimed for a presentation and cannot become an intro paper" in response.content.decode()
+    advanced_entry.refresh_from_db()
+    assert advanced_entry.level == Level.ADVANCED
