@@ -30,7 +30,7 @@ test: $(VENV)/.installed
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
-	$(DEV_ENV) $(PY) bench/arxiv_bench.py
+	$(DEV_ENV) $(PY) bench/run.py
 
 # Refresh the catalogue after changing user-facing strings, then translate the new entries.
 messages: $(VENV)/.installed
