@@ -57,8 +57,13 @@ class RefusalForm(forms.Form):
 
     refusal_fields: dict[str, str] = {}
 
-    def add_refusal(self, refusal: ClaimRefused) -> None:
-        self.add_error(self.refusal_fields.get(refusal.code or ""), ValidationError(refusal.messages[0]))
+    def add_refusal(self, refusal: ClaimRefused) -> bool:
+        """True when the refusal is about one of the fields, and is now shown beside it."""
+        field = self.refusal_fields.get(refusal.code or "")
+        if field is None:
+            return False
+        self.add_error(field, ValidationError(refusal.messages[0]))
+        return True
 
 
 class ApproveForm(RefusalForm):

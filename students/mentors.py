@@ -5,6 +5,7 @@ Each function runs a fixed number of queries, however many students and papers a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Entry, Kind, Level, Topic
-from students.claims import Availability, RowState, claims_open, with_availability
+from students.claims import Availability, PaperRow, RowState, claims_open, with_availability
 from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, ReadingStatus
 
 
@@ -152,9 +153,8 @@ class Coverage:
 
 def coverage(topic: Topic) -> Coverage:
     """Two queries: advanced papers with their claim counts, and the students' slot counts."""
-    availability = Availability.for_student(topic, None, is_student=False)
     advanced = with_availability(topic.entries.advanced().select_related("paper")).order_by("position", "pk")
-    free = [row.entry for row in availability.rows(advanced) if row.state != RowState.FULL]
+    free = [row.entry for row in availability_rows(topic, advanced) if row.state != RowState.FULL]
     slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
     counts = Enrollment.objects.students().filter(topic=topic).aggregate(
         total=Count("pk"), without=Count("pk", filter=~Exists(slot))
@@ -168,6 +168,22 @@ def coverage(topic: Topic) -> Coverage:
         deadline=topic.claim_deadline,
         deadline_open=claims_open(topic),
     )
+
+
+def availability_rows(topic: Topic, entries: Iterable[Entry]) -> list[PaperRow]:
+    """How full each paper is by the claim rules; `entries` come from with_availability()."""
+    return Availability.for_student(topic, None, is_student=False).rows(entries)
+
+
+def proposed_kinds(proposal: Claim | None) -> list[Kind]:
+    """The kinds a student said their proposed paper is."""
+    if proposal is None:
+        return []
+    flags = {
+        Kind.AUXILIARY_INFORMATION: proposal.proposed_auxiliary_information,
+        Kind.AUXILIARY_TASK: proposal.proposed_auxiliary_task,
+    }
+    return [kind for kind, chosen in flags.items() if chosen]
 
 
 def pending_proposals(topic: Topic) -> QuerySet[Claim]:
@@ -283,6 +299,10 @@ def reading_lines(topic: Topic, student: AbstractBaseUser) -> list[ReadingLine]:
     return [ReadingLine(entry=entry, progress=progress.get(entry.pk)) for entry in entries]
 
 
+def student_feedback(topic: Topic, student: AbstractBaseUser) -> QuerySet[Feedback]:
+    return Feedback.objects.filter(topic=topic, student=student).select_related("author")
+
+
 def student_claims(topic: Topic, student: AbstractBaseUser) -> QuerySet[Claim]:
     """All the student's claims and proposals in the topic, newest first, with their history."""
     return (
@@ -291,3 +311,44 @@ def student_claims(topic: Topic, student: AbstractBaseUser) -> QuerySet[Claim]:
         .prefetch_related(Prefetch("events", queryset=ClaimEvent.objects.select_related("actor", "entry__paper")))
         .order_by("-created_at", "-pk")
     )
+
+
+# The spreadsheet export: one row per student.
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_table(topic: Topic) -> Iterator[list[str | int]]:
+    """A header, then each student's reading, slot and presentation, in name order: four queries."""
+    yield [
+        str(_("Student number")), str(_("Username")), str(_("Name")), str(_("Intro papers done")),
+        str(_("Intro papers")), str(_("Advanced papers done")), str(_("Status")), str(_("Paper")), str(_("Title")),
+        str(_("Kinds")), str(_("Link")), str(_("Presentation time")), str(_("Order")), str(_("Presented")),
+        str(_("Score")), str(_("Presentation feedback")), str(_("Last activity")),
+    ]
+    for row in student_rows(topic, sort_students(student_enrollments(topic), StudentSort.NAME)):
+        slot, enrollment = row.slot, row.enrollment
+        paper = slot.paper if slot else None
+        kinds = slot.entry.kind_labels if slot and slot.entry_id else [k.label for k in proposed_kinds(slot)]
+        yield [
+            _cell(enrollment.student_number or ""), _cell(row.student.get_username()), _cell(row.name),
+            enrollment.intro_done, row.intro_total, enrollment.advanced_done,
+            slot.get_status_display() if slot else str(_("No paper yet")),
+            _cell(paper.display_name if paper else ""), _cell(paper.title if paper else ""),
+            ", ".join(str(label) for label in kinds), paper.link if paper else "",
+            _local(slot.presentation_at if slot else None),
+            slot.presentation_order if slot and slot.presentation_order is not None else "",
+            (str(_("yes")) if slot.presented else str(_("no"))) if slot else "",
+            str(slot.score) if slot and slot.score is not None else "",
+            _cell(slot.presentation_feedback if slot else ""),
+            _local(enrollment.last_activity_at),
+        ]
+
+
+def _cell(text: str) -> str:
+    """Text typed by people, made inert: a spreadsheet would run a cell starting with = as a formula."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _local(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

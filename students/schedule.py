@@ -89,7 +89,8 @@ def scheduled_claims(topic: Topic) -> QuerySet[Claim]:
 
 
 def _lock_active_claim(claim: Claim) -> Claim:
-    locked = Claim.objects.select_for_update().select_related("entry__paper").get(pk=claim.pk)
+    # No select_related: PostgreSQL cannot lock the nullable side of the outer join to entry.
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
     if locked.status != ClaimStatus.ACTIVE:
         raise ClaimRefused(
             _("This slot was released or is still a proposal: there is no talk to schedule."), code="no_claim"
