@@ -53,3 +53,52 @@ class PaperVersionAdmin(admin.ModelAdmin):
 
 admin.site.site_header = _("Xinya reading list administration")
 admin.site.site_title = _("Xinya reading list")
+
+
+# arXiv import (the staff pages at /arxiv/import/ start and follow the jobs).
+
+from papers.models import ArxivMatch, ImportJob, ImportJobItem, RecentPaper  # noqa: E402
+
+
+class ImportJobItemInline(admin.TabularInline):
+    model = ImportJobItem
+    extra = 0
+    fields = ["position", "arxiv_id", "paper", "outcome", "added_to_topic", "new_version", "reason", "done_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "topic", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["topic", "created_by"]
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+    inlines = [ImportJobItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ArxivMatch)
+class ArxivMatchAdmin(admin.ModelAdmin):
+    list_display = ["paper", "arxiv_id", "title", "status", "found_at", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["paper", "decided_by"]
+    search_fields = ["paper__title", "arxiv_id", "title"]
+    # Decisions go through the matches page, which checks the catalogue's identifiers.
+    readonly_fields = [field.name for field in ArxivMatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RecentPaper)
+class RecentPaperAdmin(admin.ModelAdmin):
+    list_display = ["arxiv_id", "title", "topic", "announce_type", "published", "fetched_at"]
+    list_filter = ["topic", "announce_type", "published"]
+    list_select_related = ["topic"]
+    search_fields = ["arxiv_id", "title"]
