@@ -23,7 +23,11 @@ run: $(VENV)/.installed
 	  $(DEV_ENV) $(PY) manage.py db_worker & \
 	  $(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.installed
+# --ignore-scripts: vnu-jar's install script would download a JDK; we use the system Java.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+test: $(VENV)/.installed node_modules/.package-lock.json
 	bin/system-packages test
 	$(TEST_ENV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
@@ -37,4 +41,4 @@ messages: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=bench --ignore=docs --ignore=test-artifacts
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3

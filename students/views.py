@@ -45,10 +45,15 @@ def _change_to_entry(request: HttpRequest, slug: str, entry_id: int, change, suc
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def release_paper(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET asks for confirmation (the Release button without JavaScript lands here); POST releases."""
     access = get_topic_for_user(request.user, slug)
+    if request.method == "GET":
+        availability = Availability.for_student(access.topic, request.user, is_student=access.is_student)
+        context = {"topic": access.topic, "availability": availability, "kind": request.GET.get("kind", "")}
+        return render(request, "students/release_confirm.html", context)
     return _change_slot(
         request, access, lambda: claims.release(request.user, access.topic),
         _("You released your presentation slot."),

@@ -1,7 +1,11 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from students import claims
 from students.models import Claim, ClaimStatus
+from tests.browser_support import sign_in
 from tests.conftest import PASSWORD, enroll, make_entry, make_topic, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,4 +54,26 @@ def test_claim_works_without_javascript(browser, live_server):
     page.locator(f"#entry-{advanced.pk}").get_by_role("button", name="Claim").click()
     expect(page.locator(f"#entry-{advanced.pk}")).to_contain_text("Yours")
     expect(page.locator("#messages")).to_contain_text("You claimed “DMM”")
+    context.close()
+
+
+def test_release_without_javascript_asks_on_a_page_of_its_own(browser, live_server):
+    topic = make_topic("xinya-2")
+    advanced = make_entry(topic, "DMM")
+    student = make_user("li")
+    enroll(student, topic)
+    claims.claim(student, advanced)
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    sign_in(context, student, live_server.url)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/topics/xinya-2/?kind=auxiliary_information")
+    page.locator(f"#entry-{advanced.pk}").get_by_role("button", name="Release").click()
+    expect(page).to_have_url(re.compile(r"/topics/xinya-2/release/\?kind=auxiliary_information$"))
+    expect(page.locator("main")).to_contain_text("You will present DMM")
+    assert Claim.objects.get().status == ClaimStatus.ACTIVE, "asking must change nothing"
+    page.get_by_role("button", name="Yes, release it").click()
+    expect(page).to_have_url(re.compile(r"/topics/xinya-2/\?kind=auxiliary_information$"))
+    expect(page.locator("#messages")).to_contain_text("You released")
+    expect(page.locator(f"#entry-{advanced.pk}")).to_contain_text("Free")
+    assert Claim.objects.get().status == ClaimStatus.RELEASED
     context.close()

@@ -6,18 +6,9 @@ from playwright.sync_api import expect
 from students import claims
 from students.models import Claim, ClaimStatus, ReadingProgress
 from tests.browser.conftest import save_screenshot
-from tests.conftest import PASSWORD, enroll, make_entry, make_topic, make_user
+from tests.conftest import PASSWORD, enroll, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def topic_with_papers():
-    topic = make_topic("xinya-2", title="辅助信息/辅助任务驱动的视觉感知")
-    intro = make_entry(topic, "ConcatNet", level="intro")
-    first = make_entry(topic, "DMM", info=True, task=True, position=1)
-    second = make_entry(topic, "SKF", info=False, task=True, position=2)
-    return topic, intro, first, second
 
 
 def test_new_student_joins_with_a_code(page, live_server, topic_with_papers):
