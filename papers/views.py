@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from papers.access import TopicAccess, get_topic_for_user
+from papers.arxiv_views import recent_papers_context
 from papers.models import Entry, Kind, Topic
 from students.claims import Availability, with_availability
 from students.reading import progress_by_entry
@@ -36,6 +37,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = topic_page_context(request, access)
     if request.htmx and request.htmx.target == "advanced-papers":
         return render(request, "papers/topic_detail.html#advanced-papers", context)
+    context.update(recent_papers_context(access.topic))
     return render(request, "papers/topic_detail.html", context)
 
 

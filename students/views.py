@@ -113,6 +113,7 @@ def student_page(request: HttpRequest, slug: str) -> HttpResponse:
     slots = (
         Claim.objects.filter(topic=topic, student=request.user)
         .select_related("entry__paper", "proposed_paper", "decided_by")
+        .prefetch_related("entry__paper__versions")
         .order_by("-created_at")
     )
     current = next((slot for slot in slots if slot.is_open), None)

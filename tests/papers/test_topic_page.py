@@ -107,9 +107,9 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
     claims.claim(other_student, topic.entries.advanced().first())
     login(student)
     # session, user, topic, enrollment, the student's open slot, all entries
-    # with paper and claim counts, the student's reading progress: the same
-    # seven queries for 10 or 500 papers.
-    with django_assert_num_queries(7):
+    # with paper and claim counts, the student's reading progress, recent
+    # arXiv submissions: the same eight queries for 10 or 500 papers.
+    with django_assert_num_queries(8):
         response = client.get(topic_url(topic))
     assert len(response.context["intro_rows"]) + len(response.context["advanced_rows"]) == size
 
@@ -141,3 +141,25 @@ def test_advanced_list_refreshes_itself_while_the_page_is_open(client, login, st
     list_tag = html.split('<div id="advanced-papers"')[1].split(">")[0]
     assert 'hx-trigger="every 30s' in list_tag
     assert f'hx-get="{topic_url(topic)}"' in list_tag
+
+
+def test_recent_arxiv_submissions_show_with_a_one_click_proposal(client, login, student, mentor, topic):
+    from django.utils import timezone
+
+    from papers.models import RecentPaper
+
+    topic.arxiv_categories = "cs.CV"
+    topic.save()
+    RecentPaper.objects.create(
+        topic=topic, arxiv_id="2611.01234", title="Depth Cues for Hazy Detection", authors=["A. Author"],
+        published=timezone.localdate(), fetched_at=timezone.now(),
+    )
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    assert "Depth Cues for Hazy Detection" in html
+    assert reverse("propose", args=[topic.slug]) + "?arxiv=2611.01234" in html
+    client.force_login(mentor)
+    html = client.get(topic_url(topic)).content.decode()
+    assert "Depth Cues for Hazy Detection" in html
+    assert "?arxiv=2611.01234" not in html  # mentors do not propose
+    assert reverse("mentor_dashboard", args=[topic.slug]) in html

@@ -63,8 +63,20 @@ def test_student_page_query_count_does_not_grow(client, login, student, mentor, 
         Feedback.objects.create(topic=topic, student=student, author=mentor, body=f"feedback {index}")
     claims.claim(student, topic.entries.advanced().first())
     login(student)
-    # session, user, topic, enrollment role, slots, reading counts, open slot,
-    # intro requirement (none: no query), feedback, notes.
-    with django_assert_num_queries(9):
+    # session, user, topic, enrollment role, slots, their papers' arXiv
+    # versions, reading counts, open slot, intro requirement (none: no
+    # query), feedback, notes.
+    with django_assert_num_queries(10):
         response = client.get(page_url(topic))
     assert response.content.decode().count("feedback-item") == size
+
+
+def test_student_who_claimed_a_paper_sees_its_new_arxiv_version(client, login, student, topic, advanced_entry):
+    from papers.models import PaperVersion
+
+    claims.claim(student, advanced_entry)
+    login(student)
+    assert "A new version" not in client.get(page_url(topic)).content.decode()
+    PaperVersion.objects.create(paper=advanced_entry.paper, version=2)
+    html = client.get(page_url(topic)).content.decode()
+    assert "A new version (v2" in html
