@@ -78,16 +78,20 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+# Each test process gets its own test database, so two suites running at
+# once on one machine never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two
     # claims cannot both read "one place left" and both write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
-    # An in-memory test database shares one cache between threads, where
-    # locks fail at once instead of waiting: test on a file, as in real use.
-    # One file per test process, so parallel runs never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"readinglist-test-{os.getpid()}.sqlite3")}
+    # A file, not memory: an in-memory test database shares one cache
+    # between threads, where locks fail at once instead of waiting.
+    TEST_DATABASE_NAME = str(Path(tempfile.gettempdir()) / f"readinglist-test-{os.getpid()}.sqlite3")
+else:
+    TEST_DATABASE_NAME = f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
