@@ -52,3 +52,14 @@ def test_demo_setup_loads_topic_two_once_and_creates_accounts(settings, capsys):
     assert get_user_model().objects.count() == 5
     assert get_user_model().objects.get(username="student1").check_password("student-demo")
     assert "student1" in capsys.readouterr().out
+
+
+def test_manage_py_runs_in_development_without_configuration():
+    from django.conf import settings
+
+    result = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check"],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
