@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from papers import catalogue, imports, tasks
+from papers import arxiv_jobs, catalogue, tasks
 from papers.arxiv import ArxivEntry, ArxivError, InvalidArxivId, normalize_id_list
 from papers.forms import SEARCH_PAGE_SIZE, IdsForm, ImportForm, SearchForm, TopicChoiceForm
 from papers.models import ArxivMatch, Entry, ImportJob, MatchStatus, Paper, RecentPaper, Topic
@@ -78,7 +78,7 @@ def preview_rows(ids: list[str], entries: dict[str, ArxivEntry], checked: set[st
 def search_preview(form: SearchForm) -> Preview:
     data = form.cleaned_data
     try:
-        page = imports.arxiv_client(interactive=True).search(
+        page = arxiv_jobs.arxiv_client(interactive=True).search(
             title=data["title"], author=data["author"], category=data["category"], text=data["text"],
             start=form.start, max_results=SEARCH_PAGE_SIZE,
         )
@@ -122,7 +122,7 @@ def start_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST)
     if form.is_valid():
         try:
-            job = imports.start_import(form.cleaned_data["arxiv_id"], form.target, request.user)
+            job = arxiv_jobs.start_import(form.cleaned_data["arxiv_id"], form.target, request.user)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -156,13 +156,13 @@ def start_enrichment(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a topic to enrich."))
         return redirect("arxiv_import")
-    return _queue(request, lambda: imports.start_enrichment(form.cleaned_data["topic"], request.user))
+    return _queue(request, lambda: arxiv_jobs.start_enrichment(form.cleaned_data["topic"], request.user))
 
 
 @require_POST
 @staff_member_required
 def start_refresh(request: HttpRequest) -> HttpResponse:
-    return _queue(request, lambda: imports.start_refresh(request.user))
+    return _queue(request, lambda: arxiv_jobs.start_refresh(request.user))
 
 
 def _queue(request: HttpRequest, start: Callable[[], ImportJob]) -> HttpResponse:
@@ -179,7 +179,7 @@ def _queue(request: HttpRequest, start: Callable[[], ImportJob]) -> HttpResponse
 @staff_member_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        summary = imports.JobSummary.of(pk)
+        summary = arxiv_jobs.JobSummary.of(pk)
     except ImportJob.DoesNotExist:
         raise Http404(_("No such job.")) from None
     return _render(request, "arxiv/job.html", "job-status", {"job": summary.job, "summary": summary})

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from papers.arxiv import InvalidArxivCategory, InvalidArxivId, build_search_query, normalize_id_list, split_id_list
-from papers.imports import ImportTarget
+from papers.arxiv_jobs import ImportTarget
 from papers.models import Kind, Level, Topic
 
 SEARCH_PAGE_SIZE = 25

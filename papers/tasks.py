@@ -1,21 +1,21 @@
-"""Background tasks (django-tasks, run by `manage.py db_worker`); the work itself is in papers.imports."""
+"""Background tasks (django-tasks, run by `manage.py db_worker`); the work itself is in papers.arxiv_jobs."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.models import ImportJob
 
 
 @task()
 def run_arxiv_job(job_id: int) -> str:
-    return imports.run_job(job_id).status
+    return arxiv_jobs.run_job(job_id).status
 
 
 @task()
 def fetch_recent_arxiv() -> dict[str, dict[str, object]]:
-    report = imports.fetch_recent_papers()
+    report = arxiv_jobs.fetch_recent_papers()
     return {"stored": report.stored, "errors": report.errors}
 
 

@@ -27,9 +27,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.importer import import_reading_list
-from papers.imports import ImportTarget
+from papers.arxiv_jobs import ImportTarget
 from papers.models import ArxivMatch, Entry, Level, Topic
 from papers.reading_list import parse
 from students import claims
@@ -169,7 +169,7 @@ def build_site() -> Site:
     newcomer = make_user("2024009", first_name="陈晨")
 
     listed_arxiv_id = next(entry.paper.arxiv_id for entry in advanced if entry.paper.arxiv_id)
-    job = imports.start_import(
+    job = arxiv_jobs.start_import(
         ["2401.00001", "2401.00002"], ImportTarget(topic, Level.ADVANCED, frozenset({"auxiliary_task"})), admin,
     )
     unlisted = next(entry.paper for entry in advanced if not entry.paper.arxiv_id)

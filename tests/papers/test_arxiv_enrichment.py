@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.catalogue import entry_to_json
-from papers.imports import JobSummary
+from papers.arxiv_jobs import JobSummary
 from papers.models import ArxivMatch, ImportJobItem, ItemOutcome, MatchStatus, Paper, Topic
 from papers.tasks import run_arxiv_job
 from tests.conftest import make_entry
@@ -46,7 +46,7 @@ def arxiv_knows_the_seed(seed, fake_arxiv: FakeArxiv) -> FakeArxiv:
 
 
 def enrich(topic: Topic) -> JobSummary:
-    job = imports.start_enrichment(topic)
+    job = arxiv_jobs.start_enrichment(topic)
     run_arxiv_job.call(job.pk)
     return JobSummary.of(job.pk)
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 import responses
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.arxiv import API_URL, RSS_URL, ArxivClient, ArxivEntry, comparable_title, parse_api_response, parse_rss_feed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
@@ -180,7 +180,7 @@ def fake_arxiv(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
     """Every arXiv client of the app (pages, jobs, commands) talks to this fake, and never waits."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeArxiv(mock)
-        monkeypatch.setattr(imports, "arxiv_client", lambda interactive=False: fake.client)
+        monkeypatch.setattr(arxiv_jobs, "arxiv_client", lambda interactive=False: fake.client)
         yield fake
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from papers import imports
-from papers.imports import ImportTarget, JobSummary
+from papers import arxiv_jobs
+from papers.arxiv_jobs import ImportTarget, JobSummary
 from papers.models import Entry, ImportJob, ImportJobItem, ItemOutcome, JobStatus, Level, Paper
 from papers.tasks import run_arxiv_job
 from tests.conftest import make_entry
@@ -25,7 +25,7 @@ def advanced_task(topic) -> ImportTarget:
 
 
 def import_job(topic, arxiv_ids: list[str], admin_user=None) -> ImportJob:
-    return imports.start_import(arxiv_ids, advanced_task(topic), admin_user)
+    return arxiv_jobs.start_import(arxiv_ids, advanced_task(topic), admin_user)
 
 
 def test_import_creates_papers_and_puts_them_at_the_end_of_the_list(topic, advanced_entry, fake_arxiv: FakeArxiv):
@@ -144,7 +144,7 @@ def test_refresh_never_overwrites_fields_a_mentor_edited(topic, fake_arxiv: Fake
         arxiv_id="2401.00001", url="https://arxiv.org/abs/2401.00001", title="Mentor's title",
         abstract="The mentor's own summary.", authors=["Someone Else"], edited_fields=["abstract", "authors"],
     )
-    job = imports.start_refresh()
+    job = arxiv_jobs.start_refresh()
 
     run_arxiv_job.call(job.pk)
 
@@ -162,21 +162,21 @@ def test_an_interrupted_job_resumes_with_its_waiting_papers_only(topic, fake_arx
     ImportJobItem.objects.filter(job=job, arxiv_id="2401.00001").update(outcome=ItemOutcome.FAILED, reason="earlier")
     progress = []
 
-    imports.run_job(job.pk, on_progress=lambda done, total: progress.append((done, total)))
+    arxiv_jobs.run_job(job.pk, on_progress=lambda done, total: progress.append((done, total)))
 
     assert fake_arxiv.id_requests == [["2401.00002"]]
     assert progress == [(1, 2), (2, 2)]
-    imports.run_job(job.pk)  # finished: nothing more is asked
+    arxiv_jobs.run_job(job.pk)  # finished: nothing more is asked
     assert len(fake_arxiv.id_requests) == 1
 
 
 def test_an_unexpected_error_marks_the_job_failed(topic, fake_arxiv: FakeArxiv, monkeypatch):
     fake_arxiv.know("2401.00001")
     job = import_job(topic, ["2401.00001"])
-    monkeypatch.setattr(imports.ListPlacement, "place", lambda placement, paper: 1 / 0)
+    monkeypatch.setattr(arxiv_jobs.ListPlacement, "place", lambda placement, paper: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
-        imports.run_job(job.pk)
+        arxiv_jobs.run_job(job.pk)
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "unexpected error" in job.error
@@ -188,14 +188,14 @@ def test_a_paper_that_cannot_go_on_the_list_fails_alone(topic, fake_arxiv: FakeA
     job = import_job(topic, ["2401.00001", "2401.00002"])
     # The level and kinds were checked when the job was made; should they be wrong now, the database refuses.
     ImportJob.objects.filter(pk=job.pk).update(is_auxiliary_task=False)
-    original = imports.ListPlacement.place
+    original = arxiv_jobs.ListPlacement.place
 
     def repair_the_target_for_the_second(placement, paper):
         if paper.arxiv_id == "2401.00002":
             placement.target = advanced_task(topic)
         return original(placement, paper)
 
-    monkeypatch.setattr(imports.ListPlacement, "place", repair_the_target_for_the_second)
+    monkeypatch.setattr(arxiv_jobs.ListPlacement, "place", repair_the_target_for_the_second)
 
     run_arxiv_job.call(job.pk)
 
@@ -307,7 +307,7 @@ def test_job_enqueued_by_the_page_is_a_database_task_for_the_worker(client, logi
 def test_a_paper_already_on_the_list_keeps_its_entry_as_it_is(topic, fake_arxiv: FakeArxiv):
     entry = make_entry(topic, "DMM", arxiv_id="2407.08132", info=True, task=True)
     fake_arxiv.know(FakePaper("2407.08132", title="DMM: Disparity-Guided Multispectral Mamba"))
-    job = imports.start_import(["2407.08132"], ImportTarget(topic=topic, level=Level.INTRO))
+    job = arxiv_jobs.start_import(["2407.08132"], ImportTarget(topic=topic, level=Level.INTRO))
 
     run_arxiv_job.call(job.pk)
 

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.access import TopicAccess
 from papers.arxiv_views import recent_papers_context
 from papers.models import RecentPaper, Topic
@@ -36,7 +36,7 @@ def ml_topic(topic) -> Topic:
 def test_feed_items_become_recent_papers_of_the_topic(ml_topic, fake_arxiv: FakeArxiv):
     fake_arxiv.rss_body = rss_feed(rss_item("2401.00001", "A revised paper"))
 
-    report = imports.fetch_recent_papers()
+    report = arxiv_jobs.fetch_recent_papers()
 
     assert fake_arxiv.rss_urls == ["https://rss.arxiv.org/rss/cs.LG+stat.ML"]
     assert report.stored == {ml_topic.slug: 2} and report.errors == {}
@@ -52,7 +52,7 @@ def test_keywords_narrow_a_topics_share(ml_topic, fake_arxiv: FakeArxiv):
     ml_topic.arxiv_keywords = "Anomaly, segmentation"
     ml_topic.save()
 
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
 
     assert list(RecentPaper.objects.values_list("arxiv_id", flat=True)) == [SIGNAL2SYMBOL]
 
@@ -61,7 +61,7 @@ def test_topics_with_the_same_categories_share_one_request(ml_topic, fake_arxiv:
     make_topic("other", arxiv_categories="cs.LG stat.ML")
     make_topic("no-arxiv")
 
-    report = imports.fetch_recent_papers()
+    report = arxiv_jobs.fetch_recent_papers()
 
     assert len(fake_arxiv.rss_urls) == 1
     assert report.stored == {"other": 2, ml_topic.slug: 2}
@@ -72,10 +72,10 @@ def test_fetching_again_updates_rows_and_forgets_those_the_feed_stopped_listing(
         topic=ml_topic, arxiv_id="2401.00009", title="Old news", published="2026-08-01",
         fetched_at=timezone.now() - timedelta(days=15),
     )
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
     RecentPaper.objects.filter(arxiv_id=SIGNAL2SYMBOL).update(title="stale")
 
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
 
     assert sorted(RecentPaper.objects.values_list("arxiv_id", flat=True)) == sorted([OUTLIER, SIGNAL2SYMBOL])
     assert RecentPaper.objects.get(arxiv_id=SIGNAL2SYMBOL).title.startswith("Signal2Symbol")
@@ -96,7 +96,7 @@ def test_a_feed_that_fails_keeps_what_the_topic_had(topic, fake_arxiv: FakeArxiv
     fake_arxiv.rss_status = status
     fake_arxiv.rss_body = b"Service Unavailable" if status == 503 else b"<rss version='2.0'><channel><item>"
 
-    report = imports.fetch_recent_papers()
+    report = arxiv_jobs.fetch_recent_papers()
 
     assert message in report.errors[topic.slug]
     assert list(RecentPaper.objects.values_list("title", flat=True)) == ["Kept"]
@@ -129,7 +129,7 @@ def render_recent(topic: Topic, role: str) -> str:
 
 
 def test_students_see_recent_papers_and_propose_one_in_a_click(ml_topic, fake_arxiv: FakeArxiv):
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
     requests_before = len(fake_arxiv.rss_urls)
 
     html = render_recent(ml_topic, "student")
@@ -147,13 +147,13 @@ def test_the_propose_link_prefills_the_proposal(client, login, student, ml_topic
 
 
 def test_mentors_see_the_list_without_propose_buttons(ml_topic, fake_arxiv: FakeArxiv):
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
     html = render_recent(ml_topic, "mentor")
     assert "Signal2Symbol" in html and "?arxiv=" not in html
 
 
 def test_papers_already_on_the_list_are_left_out(ml_topic, fake_arxiv: FakeArxiv):
-    imports.fetch_recent_papers()
+    arxiv_jobs.fetch_recent_papers()
     make_entry(ml_topic, "Signal2Symbol", arxiv_id=SIGNAL2SYMBOL)
 
     assert [paper.arxiv_id for paper in recent_papers_context(ml_topic)["recent_papers"]] == [OUTLIER]

@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.management.commands.import_arxiv import JobCommand
 from papers.models import Topic
 
@@ -19,4 +19,4 @@ class Command(JobCommand):
         target_topic = Topic.objects.filter(slug=topic).first()
         if target_topic is None:
             raise CommandError(_("No topic has the slug “%(slug)s”.") % {"slug": topic})
-        self.run(self.start(lambda: imports.start_enrichment(target_topic)))
+        self.run(self.start(lambda: arxiv_jobs.start_enrichment(target_topic)))

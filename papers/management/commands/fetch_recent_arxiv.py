@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from papers import imports
+from papers import arxiv_jobs
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        report = imports.fetch_recent_papers()
+        report = arxiv_jobs.fetch_recent_papers()
         for line in report.lines():
             self.stdout.write(line)
         if report.errors:

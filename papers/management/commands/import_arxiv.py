@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.utils.translation import gettext as _
 
-from papers import imports
+from papers import arxiv_jobs
 from papers.arxiv import InvalidArxivId, normalize_id_list
 from papers.models import ImportJob, Kind, Level, Topic
 
@@ -47,18 +47,18 @@ class JobCommand(BaseCommand):
     def run(self, job: ImportJob) -> None:
         bar = ProgressBar(self.stderr)
         try:
-            imports.run_job(job.pk, on_progress=bar)
+            arxiv_jobs.run_job(job.pk, on_progress=bar)
         finally:
             bar.close()
-        summary = imports.JobSummary.of(job.pk)
+        summary = arxiv_jobs.JobSummary.of(job.pk)
         for line in summary.lines():
             self.stdout.write(line)
         for reason, labels in summary.failures():
             self.stdout.write(f"  ✗ {', '.join(labels)}: {reason}")
         for item in summary.new_versions():
-            self.stdout.write(f"  ↑ {imports.item_label(item)}: v{item.new_version}")
+            self.stdout.write(f"  ↑ {arxiv_jobs.item_label(item)}: v{item.new_version}")
         for item in summary.matched():
-            self.stdout.write("  ? " + _("%(paper)s: a match to confirm on the matches page.") % {"paper": imports.item_label(item)})
+            self.stdout.write("  ? " + _("%(paper)s: a match to confirm on the matches page.") % {"paper": arxiv_jobs.item_label(item)})
         if summary.job.failed_count:
             raise CommandError(
                 _("%(failed)d of %(total)d papers failed (job #%(job)d).")
@@ -85,5 +85,5 @@ class Command(JobCommand):
             arxiv_ids = normalize_id_list(ids)
         except InvalidArxivId as error:
             raise CommandError(str(error)) from error
-        target = imports.ImportTarget(topic=target_topic, level=level, kinds=frozenset(kinds))
-        self.run(self.start(lambda: imports.start_import(arxiv_ids, target)))
+        target = arxiv_jobs.ImportTarget(topic=target_topic, level=level, kinds=frozenset(kinds))
+        self.run(self.start(lambda: arxiv_jobs.start_import(arxiv_ids, target)))

@@ -1,4 +1,4 @@
-from papers import imports
+from papers import arxiv_jobs
 from papers.management.commands.import_arxiv import JobCommand
 
 
@@ -6,4 +6,4 @@ class Command(JobCommand):
     help = "Ask arXiv again about every paper with an identifier; record new versions (run it daily)."
 
     def handle(self, *args, **options) -> None:
-        self.run(self.start(imports.start_refresh))
+        self.run(self.start(arxiv_jobs.start_refresh))
