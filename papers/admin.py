@@ -1,22 +1,75 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Paper, PaperVersion, Topic
+from papers.models import Category, Entry, EntrySource, Material, Paper, PaperVersion, Topic
+
+
+class EntryAdminForm(forms.ModelForm):
+    """The reading list's own rule for categories (Entry.check_categories), checked before anything is saved."""
+
+    class Meta:
+        model = Entry
+        fields = ["topic", "paper", "level", "categories", "position"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "categories" in self.fields:
+            topic_id = self.instance.topic_id or self.initial.get("topic") or self.data.get(self.add_prefix("topic"))
+            self.fields["categories"].queryset = Category.objects.filter(topic_id=topic_id or None)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        entry = Entry(topic=cleaned.get("topic") or getattr(self.instance, "topic", None),
+                      paper=cleaned.get("paper"), level=cleaned.get("level"))
+        try:
+            entry.check_categories(cleaned.get("categories") or [])
+        except ValidationError as error:
+            self.add_error("categories", error)
+        return cleaned
 
 
 class EntryInline(admin.TabularInline):
     model = Entry
+    form = EntryAdminForm
     extra = 0
     autocomplete_fields = ["paper"]
-    fields = ["paper", "level", "is_auxiliary_information", "is_auxiliary_task", "position"]
+    fields = ["paper", "level", "categories", "position"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["categories"].queryset = Category.objects.filter(topic=obj) if obj else Category.objects.none()
+        return formset
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+    fields = ["name", "position"]
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+    fields = ["title", "url", "note", "section", "position"]
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "claim_capacity", "claim_deadline", "intro_papers_required", "enrollment_code"]
+    list_display = ["title", "number", "slug", "claim_capacity", "claim_deadline", "intro_papers_required", "enrollment_code"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [EntryInline]
+    readonly_fields = ["source_name", "import_choices"]
+    inlines = [CategoryInline, EntryInline, MaterialInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Entries typed into the admin are the admin's: re-importing the page leaves them alone.
+        if formset.model is Entry:
+            for entry_form in formset.forms:
+                if not entry_form.instance.pk:
+                    entry_form.instance.source = EntrySource.ADMIN
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Paper)
@@ -34,11 +87,17 @@ class PaperAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ["paper", "topic", "level", "is_auxiliary_information", "is_auxiliary_task", "position"]
-    list_filter = ["topic", "level", "is_auxiliary_information", "is_auxiliary_task"]
+    form = EntryAdminForm
+    list_display = ["paper", "topic", "level", "position", "source"]
+    list_filter = ["topic", "level", "source"]
     list_select_related = ["paper", "topic"]
     search_fields = ["paper__short_name", "paper__title"]
     autocomplete_fields = ["paper"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.source = EntrySource.ADMIN
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(PaperVersion)

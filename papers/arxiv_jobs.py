@@ -36,13 +36,14 @@ from papers.arxiv import (
 )
 from papers.lookup import INTERACTIVE_RETRIES, INTERACTIVE_TIMEOUT
 from papers.models import (
+    Category,
     Entry,
+    EntrySource,
     ImportJob,
     ImportJobItem,
     ItemOutcome,
     JobKind,
     JobStatus,
-    Kind,
     MatchStatus,
     Paper,
     RecentPaper,
@@ -74,34 +75,21 @@ def not_on_arxiv_message(arxiv_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ImportTarget:
-    """Where imported papers go: a topic's reading list, at a level, with a set of kinds."""
+    """Where imported papers go: a topic's reading list, at a level, with some of the topic's categories."""
 
     topic: Topic
     level: str
-    kinds: frozenset[str] = frozenset()
+    categories: tuple[Category, ...] = ()
 
     @classmethod
     def of_job(cls, job: ImportJob) -> ImportTarget:
-        entry = Entry(is_auxiliary_information=job.is_auxiliary_information, is_auxiliary_task=job.is_auxiliary_task)
-        return cls(topic=job.topic, level=job.level, kinds=frozenset(entry.kinds))
-
-    def entry_values(self) -> dict[str, object]:
-        return {
-            "level": self.level,
-            "is_auxiliary_information": Kind.AUXILIARY_INFORMATION in self.kinds,
-            "is_auxiliary_task": Kind.AUXILIARY_TASK in self.kinds,
-        }
+        return cls(topic=job.topic, level=job.level, categories=tuple(job.categories.all()))
 
     def validate(self) -> None:
-        """The reading list's own rules (an intro paper has no kind, an advanced one at least one)."""
-        unknown = self.kinds - set(Kind.values)
-        if unknown:
-            raise ValidationError(
-                _("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))}, code="unknown_kind"
-            )
-        entry = Entry(topic=self.topic, **self.entry_values())
+        """The reading list's own rules: a known level; categories of this topic, for advanced papers only."""
+        entry = Entry(topic=self.topic, level=self.level)
         entry.full_clean(exclude=["paper", "position"], validate_unique=False)
-
+        entry.check_categories(self.categories)
 
 def start_import(ids: Sequence[str], target: ImportTarget, user: AbstractBaseUser | None = None) -> ImportJob:
     """A queued job for these (normalised) ids; refuses bad input before anything is created."""
@@ -114,8 +102,8 @@ def start_import(ids: Sequence[str], target: ImportTarget, user: AbstractBaseUse
             % {"count": len(ids), "max": MAX_IDS_PER_JOB},
             code="too_many_ids",
         )
-    job = ImportJob(kind=JobKind.IMPORT, topic=target.topic, created_by=user, **target.entry_values())
-    return _create_job(job, [ImportJobItem(arxiv_id=arxiv_id) for arxiv_id in ids])
+    job = ImportJob(kind=JobKind.IMPORT, topic=target.topic, level=target.level, created_by=user)
+    return _create_job(job, [ImportJobItem(arxiv_id=arxiv_id) for arxiv_id in ids], target.categories)
 
 
 def start_enrichment(topic: Topic, user: AbstractBaseUser | None = None) -> ImportJob:
@@ -141,8 +129,9 @@ def start_refresh(user: AbstractBaseUser | None = None) -> ImportJob:
 
 
 @transaction.atomic
-def _create_job(job: ImportJob, items: list[ImportJobItem]) -> ImportJob:
+def _create_job(job: ImportJob, items: list[ImportJobItem], categories: Sequence[Category] = ()) -> ImportJob:
     job.save()
+    job.categories.set(categories)
     for position, item in enumerate(items, start=1):
         item.job, item.position = job, position
     ImportJobItem.objects.bulk_create(items)
@@ -272,7 +261,7 @@ class _JobRun:
 class ListPlacement:
     """Puts papers at the end of their level on the topic's list; a paper already there keeps its entry.
 
-    The list is read once per run. The level and kinds were checked when the
+    The list is read once per run. The level and categories were checked when the
     job was created (ImportTarget.validate); the database enforces them again.
     """
 
@@ -285,9 +274,11 @@ class ListPlacement:
     def place(self, paper: Paper) -> bool:
         if paper.pk in self.listed:
             return False
-        Entry.objects.create(
-            topic=self.target.topic, paper=paper, position=self.last_position + 1, **self.target.entry_values()
+        entry = Entry.objects.create(
+            topic=self.target.topic, paper=paper, level=self.target.level, position=self.last_position + 1,
+            source=EntrySource.ARXIV,
         )
+        entry.categories.set(self.target.categories)
         self.last_position += 1
         self.listed.add(paper.pk)
         return True
@@ -303,7 +294,7 @@ class JobSummary:
 
     @classmethod
     def of(cls, job_id: int) -> JobSummary:
-        job = ImportJob.objects.with_counts().select_related("topic", "created_by").get(pk=job_id)
+        job = ImportJob.objects.with_counts().select_related("topic", "created_by").prefetch_related("categories").get(pk=job_id)
         notable = (
             job.items.filter(
                 Q(outcome__in=[ItemOutcome.FAILED, ItemOutcome.MATCHED]) | Q(new_version__isnull=False)

@@ -102,6 +102,10 @@ def _form_errors(form: IdsForm | SearchForm) -> list[str]:
 @staff_member_required
 def import_page(request: HttpRequest) -> HttpResponse:
     """A search (GET) or pasted identifiers (POST: a long list does not fit in a URL) shown before import; writes nothing."""
+    if request.htmx and request.htmx.target == "import-categories":
+        # The topic select changed: only the chosen topic's categories.
+        form = ImportForm(initial={"topic": request.GET.get("topic")})
+        return render(request, "arxiv/import.html#import-categories", {"import_form": form})
     ids_form = IdsForm(request.POST if request.method == "POST" else None)
     search_form = SearchForm(request.GET if SEARCH_FIELDS & request.GET.keys() else None)
     asked = ids_form if ids_form.is_bound else search_form if search_form.is_bound else None

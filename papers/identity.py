@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.db.models import Q
 
 from papers.arxiv import InvalidArxivId, normalize_arxiv_id
 
@@ -71,8 +76,8 @@ def title_key(title: str | None) -> str:
 
 
 def _split(url: str | None):
-    text = (url or "").strip().strip("<>").strip()
-    if not text or any(char.isspace() for char in text):
+    text = re.sub(r"\s+", "%20", (url or "").strip().strip("<>").strip())
+    if not text:
         return None
     if not _SCHEME.match(text):
         text = "https://" + text.lstrip("/")
@@ -84,3 +89,95 @@ def _split(url: str | None):
     if parts.scheme.lower() not in {"http", "https"}:
         return None
     return parts
+
+
+# In the catalogue: which Paper row a mention is, if any.
+
+# Shorter titles ("Tech report", "InternVL3") are too generic to recognise a paper by.
+MIN_TITLE_KEY = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A paper as some source writes it: its link, its arXiv id if known, its title."""
+
+    title: str
+    url: str | None = None
+    arxiv_id: str | None = None
+
+    @property
+    def effective_arxiv_id(self) -> str | None:
+        return self.arxiv_id or arxiv_id_from_url(self.url)
+
+
+class CatalogueIndex:
+    """The catalogue's papers that some mentions may be, read in one query; `find` then costs none.
+
+    A mention is the paper with its arXiv id; else the paper with its canonical
+    link; else, for a title long enough to tell papers apart, the paper with
+    its title, unless that paper has another arXiv id.
+    """
+
+    def __init__(self, mentions: Iterable[Mention]) -> None:
+        from papers.models import Paper  # noqa: PLC0415 - papers.models imports this module lazily too
+
+        mentions = list(mentions)
+        ids = {m.effective_arxiv_id for m in mentions} - {None}
+        links = {url_key(m.url) for m in mentions} - {""}
+        titles = {key for m in mentions if len(key := title_key(m.title)) >= MIN_TITLE_KEY}
+        self.by_id: dict[str, Paper] = {}
+        self.by_link: dict[str, Paper] = {}
+        self.by_title: dict[str, list[Paper]] = {}
+        if ids or links or titles:
+            for paper in Paper.objects.filter(Q(arxiv_id__in=ids) | Q(url_key__in=links) | Q(title_key__in=titles)).order_by("pk"):
+                self.add(paper)
+
+    def add(self, paper) -> None:
+        if paper.arxiv_id:
+            self.by_id.setdefault(paper.arxiv_id, paper)
+        if paper.url_key:
+            self.by_link.setdefault(paper.url_key, paper)
+        if len(paper.title_key) >= MIN_TITLE_KEY:
+            self.by_title.setdefault(paper.title_key, []).append(paper)
+
+    def find(self, mention: Mention):
+        arxiv_id = mention.effective_arxiv_id
+        if arxiv_id and arxiv_id in self.by_id:
+            return self.by_id[arxiv_id]
+        link = self.by_link.get(url_key(mention.url))
+        if link is not None and (not arxiv_id or not link.arxiv_id or link.arxiv_id == arxiv_id):
+            return link
+        for paper in self.by_title.get(title_key(mention.title), []):
+            if not arxiv_id or not paper.arxiv_id or paper.arxiv_id == arxiv_id:
+                return paper
+        return None
+
+
+def find_paper(mention: Mention):
+    """The catalogue's paper for one mention, or None."""
+    return CatalogueIndex([mention]).find(mention)
+
+
+# Below this length a title may be a short name ("ViT", "DETR"): it never contradicts a full title.
+MIN_CONTRADICTING_TITLE_KEY = 20
+
+
+def titles_agree(first: str | None, second: str | None) -> bool:
+    """False only when two long titles are plainly two different papers (a link copied onto the wrong entry).
+
+    One paper's titles differ by case, by a short name in front, by a word
+    changed between arXiv versions ("Qwen-VL: A Versatile ..." / "Qwen-VL: A
+    Frontier ..."): those agree.
+    """
+    a, b = title_key(first), title_key(second)
+    if min(len(a), len(b)) < MIN_CONTRADICTING_TITLE_KEY or a in b or b in a:
+        return True
+    name_a, name_b = _leading_name(first), _leading_name(second)
+    if name_a and name_a == name_b:
+        return True
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
+def _leading_name(title: str | None) -> str:
+    head, colon, _rest = (title or "").partition(":")
+    return title_key(head) if colon and len(head) <= 30 else ""

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,8 +20,13 @@ def new_enrollment_code() -> str:
 
 class Topic(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    # The programme numbers its topics, not always uniquely: the site has two topics numbered 2.
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+    # The topic page it was imported from, and the admin's corrections to that reading (PageChoices).
+    source_name = models.CharField(_("imported from"), max_length=200, blank=True)
+    import_choices = models.JSONField(_("import choices"), default=dict, blank=True)
     claim_capacity = models.PositiveSmallIntegerField(
         _("students per paper"),
         default=1,
@@ -52,7 +59,7 @@ class Topic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["slug"]
+        ordering = [models.F("number").asc(nulls_last=True), "slug"]
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         constraints = [
@@ -68,6 +75,26 @@ class Topic(models.Model):
         return reverse("topic_detail", kwargs={"slug": self.slug})
 
 
+class Category(models.Model):
+    """One of a topic's own groupings of its advanced papers (topic 2: 辅助信息, 辅助任务), from its page."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["topic", "position", "pk"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "name"], name="category_unique_name_per_topic"),
+            models.CheckConstraint(condition=~Q(name=""), name="category_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Paper(models.Model):
     """One paper, wherever it is read: the same paper may sit in several topics."""
 
@@ -78,7 +105,11 @@ class Paper(models.Model):
         blank=True,
         help_text=_("Without version, e.g. 2407.08132 or hep-th/9901001."),
     )
-    url = models.URLField(_("link"), max_length=500)
+    # None for a paper a page lists without any link ("——自行搜索"): it is known by its title.
+    url = models.URLField(_("link"), max_length=1000, null=True, blank=True)
+    # What identifies the paper when it has no arXiv id (papers.identity); kept in step by save().
+    url_key = models.CharField(max_length=1000, blank=True, editable=False)
+    title_key = models.CharField(max_length=500, blank=True, editable=False)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     title = models.CharField(_("title"), max_length=500)
     venue = models.CharField(_("venue"), max_length=100, blank=True)
@@ -113,15 +144,38 @@ class Paper(models.Model):
                 condition=Q(arxiv_id__isnull=False),
                 name="paper_unique_arxiv_id",
             ),
-            # Papers without an arXiv id are identified by their publisher link.
+            # Papers without an arXiv id are identified by their publisher link, however it is written.
             models.UniqueConstraint(
-                fields=["url"], condition=Q(arxiv_id__isnull=True), name="paper_unique_url_without_arxiv_id"
+                fields=["url_key"],
+                condition=Q(arxiv_id__isnull=True) & ~Q(url_key=""),
+                name="paper_unique_link_without_arxiv_id",
             ),
             models.CheckConstraint(condition=~Q(arxiv_id=""), name="paper_arxiv_id_null_not_empty"),
+            models.CheckConstraint(condition=~Q(url=""), name="paper_url_null_not_empty"),
+        ]
+        indexes = [
+            # Importing a page finds its papers already in the catalogue by link and by title.
+            models.Index(fields=["url_key"], name="paper_url_key_idx"),
+            models.Index(fields=["title_key"], name="paper_title_key_idx"),
         ]
 
     def __str__(self) -> str:
         return self.short_name or self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"url", "title"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "url_key", "title_key"}
+        super().save(*args, **kwargs)
+
+    def fill_keys(self) -> None:
+        """The derived identity keys; bulk writers call this themselves, as save() is not run for them."""
+        # Imported here: papers.identity reads arXiv ids with papers.arxiv, whose client imports this module.
+        from papers.identity import title_key, url_key  # noqa: PLC0415
+
+        self.url = self.url or None
+        self.url_key, self.title_key = url_key(self.url), title_key(self.title)
 
     @property
     def display_name(self) -> str:
@@ -129,9 +183,16 @@ class Paper(models.Model):
 
     @property
     def link(self) -> str:
+        """Where to read it: arXiv's abstract page, its own link, or for a paper listed without one, a search for it."""
         if self.arxiv_id:
             return f"https://arxiv.org/abs/{self.arxiv_id}"
-        return self.url
+        if self.url:
+            return self.url
+        return "https://www.semanticscholar.org/search?" + urlencode({"q": self.title})
+
+    @property
+    def has_link(self) -> bool:
+        return bool(self.arxiv_id or self.url)
 
 
 class Level(models.TextChoices):
@@ -139,9 +200,11 @@ class Level(models.TextChoices):
     ADVANCED = "advanced", _("Advanced paper")
 
 
-class Kind(models.TextChoices):
-    AUXILIARY_INFORMATION = "auxiliary_information", _("Auxiliary information")
-    AUXILIARY_TASK = "auxiliary_task", _("Auxiliary task")
+class EntrySource(models.TextChoices):
+    PAGE = "page", _("the topic page")
+    ARXIV = "arxiv", _("an arXiv import")
+    PROPOSAL = "proposal", _("an approved proposal")
+    ADMIN = "admin", _("the admin")
 
 
 class EntryQuerySet(models.QuerySet["Entry"]):
@@ -151,27 +214,22 @@ class EntryQuerySet(models.QuerySet["Entry"]):
     def advanced(self) -> EntryQuerySet:
         return self.filter(level=Level.ADVANCED)
 
-    def of_kind(self, kind: str) -> EntryQuerySet:
-        """kind is a Kind value, or "both" for papers tagged with every kind."""
-        if kind == Kind.AUXILIARY_INFORMATION:
-            return self.filter(is_auxiliary_information=True)
-        if kind == Kind.AUXILIARY_TASK:
-            return self.filter(is_auxiliary_task=True)
-        if kind == "both":
-            return self.filter(is_auxiliary_information=True, is_auxiliary_task=True)
-        return self
+    def in_category(self, category: Category | int) -> EntryQuerySet:
+        return self.filter(categories=category)
 
 
 class Entry(models.Model):
-    """A paper on a topic's reading list, at a level, with its set of kinds."""
+    """A paper on a topic's reading list, at a level, with its set of the topic's categories."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="entries")
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
-    # The kinds form a set: a paper may be both auxiliary information and task.
-    is_auxiliary_information = models.BooleanField(_("auxiliary information"), default=False)
-    is_auxiliary_task = models.BooleanField(_("auxiliary task"), default=False)
+    # A set: DMM is both auxiliary information and auxiliary task.
+    # The database refuses a category on an intro entry, or one of another topic (triggers in papers 0003).
+    categories = models.ManyToManyField(Category, related_name="entries", blank=True, verbose_name=_("categories"))
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Re-importing the page removes only what the page put there.
+    source = models.CharField(_("added from"), max_length=16, choices=EntrySource.choices, default=EntrySource.PAGE)
 
     objects = EntryQuerySet.as_manager()
 
@@ -181,18 +239,8 @@ class Entry(models.Model):
         verbose_name_plural = _("reading-list entries")
         constraints = [
             models.UniqueConstraint(fields=["topic", "paper"], name="entry_unique_paper_per_topic"),
-            models.CheckConstraint(
-                condition=Q(level__in=Level.values), name="entry_level_valid"
-            ),
-            # Kinds only classify advanced papers; an intro paper is reading practice.
-            models.CheckConstraint(
-                condition=Q(level=Level.INTRO, is_auxiliary_information=False, is_auxiliary_task=False)
-                | Q(level=Level.ADVANCED) & (Q(is_auxiliary_information=True) | Q(is_auxiliary_task=True)),
-                name="entry_kinds_match_level",
-                violation_error_message=_(
-                    "An advanced paper needs at least one kind; an intro paper has none."
-                ),
-            ),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="entry_level_valid"),
+            models.CheckConstraint(condition=Q(source__in=EntrySource.values), name="entry_source_valid"),
         ]
         indexes = [
             # The topic page: a topic's entries in reading-list order.
@@ -203,21 +251,13 @@ class Entry(models.Model):
         return f"{self.paper} ({self.get_level_display()})"
 
     @property
-    def kinds(self) -> list[str]:
-        kinds = []
-        if self.is_auxiliary_information:
-            kinds.append(Kind.AUXILIARY_INFORMATION.value)
-        if self.is_auxiliary_task:
-            kinds.append(Kind.AUXILIARY_TASK.value)
-        return kinds
-
-    @property
-    def kind_labels(self) -> list[str]:
-        return [Kind(kind).label for kind in self.kinds]
-
-    @property
     def is_intro(self) -> bool:
         return self.level == Level.INTRO
+
+    @property
+    def category_names(self) -> list[str]:
+        """Needs categories prefetched, or costs a query."""
+        return [category.name for category in self.categories.all()]
 
     def clean(self) -> None:
         if self.pk and self.level == Level.INTRO and self.claims.open().exists():
@@ -225,6 +265,22 @@ class Entry(models.Model):
                 _("“%(paper)s” is claimed for a presentation and cannot become an intro paper; release the claim first."),
                 code="intro_paper_claimed",
                 params={"paper": self.paper.display_name},
+            )
+
+    def check_categories(self, categories: Iterable[Category]) -> None:
+        """Categories classify advanced papers, and only with the topic's own categories."""
+        categories = list(categories)
+        if categories and self.level != Level.ADVANCED:
+            raise ValidationError(
+                _("“%(paper)s” is an intro paper: categories are for advanced papers only."),
+                code="intro_paper_category",
+                params={"paper": self.paper.display_name if self.paper_id else ""},
+            )
+        foreign = [category.name for category in categories if category.topic_id != self.topic_id]
+        if foreign:
+            raise ValidationError(
+                _("%(categories)s belong to another topic."), code="foreign_category",
+                params={"categories": ", ".join(foreign)},
             )
 
     def ensure_presentable(self) -> None:
@@ -235,6 +291,28 @@ class Entry(models.Model):
                 code="intro_paper",
                 params={"paper": self.paper.display_name},
             )
+
+
+class Material(models.Model):
+    """A readable link shown with a topic (a textbook, a course, a repository): never a paper, never claimable."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=500)
+    url = models.URLField(_("link"), max_length=1000, null=True, blank=True)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    section = models.CharField(_("section"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["topic", "position", "pk"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        constraints = [
+            models.CheckConstraint(condition=~Q(url=""), name="material_url_null_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class PaperVersion(models.Model):
@@ -336,8 +414,7 @@ class ImportJob(models.Model):
     )
     # Where an import puts its papers on the topic's list; unused by other kinds.
     level = models.CharField(_("level"), max_length=16, choices=Level.choices, blank=True)
-    is_auxiliary_information = models.BooleanField(_("auxiliary information"), default=False)
-    is_auxiliary_task = models.BooleanField(_("auxiliary task"), default=False)
+    categories = models.ManyToManyField(Category, blank=True, related_name="+", verbose_name=_("categories"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("started by"),
@@ -383,10 +460,8 @@ class ImportJob(models.Model):
         return 100 if not self.total_count else self.done_count * 100 // self.total_count
 
     @property
-    def kind_labels(self) -> list[str]:
-        return Entry(
-            is_auxiliary_information=self.is_auxiliary_information, is_auxiliary_task=self.is_auxiliary_task
-        ).kind_labels
+    def category_names(self) -> list[str]:
+        return [category.name for category in self.categories.all()]
 
 
 class ImportJobItem(models.Model):
@@ -513,3 +588,50 @@ class RecentPaper(models.Model):
     @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+
+# Topic pages uploaded on the staff import page, kept between the preview and the admin's confirmation.
+
+
+class PageUpload(models.Model):
+    """One upload of one or more topic pages: previewed, corrected, then imported (or abandoned)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("page upload")
+        verbose_name_plural = _("page uploads")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("page_import_preview", kwargs={"pk": self.pk})
+
+
+class UploadedPage(models.Model):
+    upload = models.ForeignKey(PageUpload, on_delete=models.CASCADE, related_name="pages")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("file"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=64)
+    text = models.TextField(_("text"))
+    # The admin's corrections (PageChoices), saved with each preview and remembered on the topic on import.
+    choices = models.JSONField(_("choices"), default=dict, blank=True)
+    result = models.TextField(_("result"), blank=True)
+
+    class Meta:
+        ordering = ["upload", "position"]
+        verbose_name = _("uploaded page")
+        verbose_name_plural = _("uploaded pages")
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "position"], name="uploaded_page_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from papers.templatetags.readinglist import local_datetime_text
 from students import claims
 from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, StudentProfile
 
@@ -48,13 +49,16 @@ class ClaimAdminForm(forms.ModelForm):
             raise ValidationError(_("An active claim needs a paper."))
         if status not in (ClaimStatus.ACTIVE, ClaimStatus.RELEASED):
             raise ValidationError(_("Decide proposals from the mentor pages, not here."))
+        if self.instance.pk and not self.instance.is_open:
+            # Claims are history: a released one stays released; a new claim assigns the paper again.
+            raise ValidationError(_("A released claim cannot be changed: add a new claim to give the student a paper again."))
         return cleaned
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     form = ClaimAdminForm
-    list_display = ["student", "topic", "paper_name", "status", "presentation_at", "presented", "updated_at"]
+    list_display = ["student", "topic", "paper_name", "status", "presentation_time", "presented", "updated_at"]
     list_filter = ["topic", "status", "presented"]
     list_select_related = ["student", "topic", "entry__paper", "proposed_paper"]
     search_fields = ["student__username", "student__first_name", "student__last_name", "entry__paper__short_name"]
@@ -66,8 +70,17 @@ class ClaimAdmin(admin.ModelAdmin):
     def paper_name(self, claim: Claim) -> str:
         return str(claim.paper or "")
 
+    @admin.display(description=_("presentation time"), ordering="presentation_at")
+    def presentation_time(self, claim: Claim) -> str:
+        # Django's own display overflows on a time near year 1 or 9999.
+        return local_datetime_text(claim.presentation_at) or "-"
+
     def has_delete_permission(self, request, obj=None):
         return False  # claims are history: release instead
+
+    def has_change_permission(self, request, obj=None):
+        # A released or rejected claim is shown, not edited: saving it would change nothing, yet say it had.
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
 
     def get_readonly_fields(self, request, obj=None):
         return ["topic", "student"] if obj else []

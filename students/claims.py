@@ -21,7 +21,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Kind, Level, Paper, Topic
+from papers.identity import Mention, find_paper
+from papers.templatetags.readinglist import local_datetime_text
+from papers.models import Category, Entry, EntrySource, Level, Paper, Topic
 from students.models import (
     Claim,
     ClaimAction,
@@ -50,7 +52,7 @@ class ClaimRefused(ValidationError):
         "already_listed": 409,
         "already_proposed": 409,
         "not_pending": 409,
-        "no_kind": 400,
+        "no_category": 400,
         "no_reason": 400,
     }
 
@@ -247,7 +249,7 @@ def _check_before_deadline(topic: Topic) -> None:
         raise ClaimRefused(
             _("The claim deadline (%(deadline)s) has passed: ask a mentor to change your paper."),
             code="deadline_passed",
-            params={"deadline": timezone.localtime(topic.claim_deadline).strftime("%Y-%m-%d %H:%M")},
+            params={"deadline": local_datetime_text(topic.claim_deadline)},
         )
 
 
@@ -339,11 +341,15 @@ def propose(
     details: PaperDetails,
     *,
     justification: str,
-    kinds: set[str],
+    categories: Iterable[Category] = (),
 ) -> Claim:
-    """A pending proposal holds the student's slot until a mentor decides."""
-    if not kinds:
-        raise ClaimRefused(_("Say which kind of paper it is: auxiliary information, auxiliary task, or both."), code="no_kind")
+    """A pending proposal holds the student's slot until a mentor decides.
+
+    `categories`: those of the topic's categories the student says the paper
+    belongs to; required when the topic has categories.
+    """
+    categories = list(categories)
+    _check_proposed_categories(topic, categories)
     with transaction.atomic():
         enrollment = _lock_enrollment(student, topic.pk)
         _check_before_deadline(enrollment.topic)
@@ -380,37 +386,44 @@ def propose(
                 proposal = Claim.objects.create(
                     topic=topic, student=student, status=ClaimStatus.PROPOSED, proposed_paper=paper,
                     justification=justification.strip(),
-                    proposed_auxiliary_information=Kind.AUXILIARY_INFORMATION in kinds,
-                    proposed_auxiliary_task=Kind.AUXILIARY_TASK in kinds,
                 )
         except IntegrityError:
             raise ClaimRefused(
                 _("Another student has just proposed “%(paper)s”."),
                 code="already_proposed", params={"paper": paper.display_name},
             ) from None
+        proposal.proposed_categories.set(categories)
         record_event(proposal, student, ClaimAction.PROPOSED, "", entry=None)
         _touch(enrollment)
     return proposal
 
 
-def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, kinds: set[str]) -> Claim:
-    """The paper joins the topic's list as an advanced paper, claimed by the proposer."""
-    if not kinds:
-        raise ClaimRefused(_("Choose at least one kind for the paper."), code="no_kind")
+def _check_proposed_categories(topic: Topic, categories: list[Category]) -> None:
+    if any(category.topic_id != topic.pk for category in categories):
+        raise ClaimRefused(_("Choose categories of this topic."), code="no_category")
+    if not categories and topic.categories.exists():
+        raise ClaimRefused(_("Say which of the topic's categories the paper belongs to."), code="no_category")
+
+
+def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, categories: Iterable[Category] = ()) -> Claim:
+    """The paper joins the topic's list as an advanced paper in the chosen categories, claimed by the proposer."""
+    categories = list(categories)
     with transaction.atomic():
         proposal = _lock_pending_proposal(proposal)
         ensure_mentor(actor, proposal.topic_id)
         topic = proposal.topic
+        _check_proposed_categories(topic, categories)
         entry, created = Entry.objects.select_for_update(of=("self",)).get_or_create(
             topic=topic, paper=proposal.proposed_paper,
             defaults={
                 "level": Level.ADVANCED,
-                "is_auxiliary_information": Kind.AUXILIARY_INFORMATION in kinds,
-                "is_auxiliary_task": Kind.AUXILIARY_TASK in kinds,
-                "position": (topic.entries.advanced().aggregate(last=Max("position"))["last"] or 0) + 1,
+                "source": EntrySource.PROPOSAL,
+                "position": (topic.entries.aggregate(last=Max("position"))["last"] or 0) + 1,
             },
         )
-        if not created:
+        if created:
+            entry.categories.set(categories)
+        else:
             # Added to the list meanwhile (an import, another decision): the usual rules decide.
             _check_claimable(entry, proposal.student, by_staff=True)
         previous = proposal.status
@@ -448,13 +461,12 @@ def _lock_pending_proposal(proposal: Claim) -> Claim:
 
 
 def _find_or_create_paper(details: PaperDetails) -> Paper:
-    if details.arxiv_id:
-        paper = Paper.objects.filter(arxiv_id=details.arxiv_id).first()
-    else:
-        paper = Paper.objects.filter(arxiv_id__isnull=True, url=details.url).first()
+    """The catalogue's paper however the student wrote its link (any arXiv link, another form of the URL) or its title."""
+    mention = Mention(title=details.title, url=details.url, arxiv_id=details.arxiv_id)
+    paper = find_paper(mention)
     if paper is not None:
         return paper
     return Paper.objects.create(
-        arxiv_id=details.arxiv_id or None, url=details.url, title=details.title, authors=list(details.authors),
+        arxiv_id=mention.effective_arxiv_id, url=details.url or None, title=details.title, authors=list(details.authors),
         venue=details.venue, year=details.year, abstract=details.abstract,
     )

@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from papers.arxiv import InvalidArxivId, normalize_arxiv_id
-from papers.models import Kind
-from students.enrollment import topic_for_code
+from papers.models import Category, Topic
+from students.enrollment import topic_for_code, validate_student_number
 from students.models import ReadingStatus, StudentProfile
 
-KIND_CHOICES = [(Kind.AUXILIARY_INFORMATION.value, Kind.AUXILIARY_INFORMATION.label), (Kind.AUXILIARY_TASK.value, Kind.AUXILIARY_TASK.label)]
 
 
 class JoinForm(forms.Form):
@@ -26,11 +25,9 @@ class JoinForm(forms.Form):
 
 class SignUpForm(JoinForm):
     name = forms.CharField(label=_("Name"), max_length=150)
-    student_number = forms.RegexField(
-        label=_("Student number"), regex=r"^[0-9A-Za-z]{4,32}$", max_length=32,
-        error_messages={"invalid": _("A student number has 4 to 32 letters or digits.")},
-    )
-    email = forms.EmailField(label=_("Email"))
+    student_number = forms.CharField(label=_("Student number"), max_length=32, validators=[validate_student_number])
+    # The account's limit: a longer address passes EmailField and fails in the database.
+    email = forms.EmailField(label=_("Email"), max_length=254)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
@@ -90,14 +87,21 @@ class ProposalForm(forms.Form):
     venue = forms.CharField(label=_("Venue"), required=False, max_length=100)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
-    kinds = forms.MultipleChoiceField(
-        label=_("Kind"), choices=KIND_CHOICES, widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Say which kind of paper it is: auxiliary information, auxiliary task, or both.")},
+    # Whether one is needed is students.claims' rule; the form only offers the topic's own.
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("Which of the topic's categories the paper belongs to: one or several."),
     )
     justification = forms.CharField(
         label=_("Why this paper?"), widget=forms.Textarea(attrs={"rows": 5}), max_length=3000,
         help_text=_("A few sentences for your mentor: what it does, why it is recent and important, how it fits the topic."),
     )
+
+    def __init__(self, *args, topic: Topic, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = topic.categories.order_by("position", "pk")
+        if not self.fields["categories"].queryset.exists():
+            del self.fields["categories"]
 
     def clean_arxiv(self) -> str:
         text = self.cleaned_data["arxiv"].strip()

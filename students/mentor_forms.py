@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Kind, Topic
+from papers.models import Category, Entry, Topic
+from papers.templatetags.readinglist import local_wall_time
+from students import schedule
 from students.claims import ClaimRefused
-from students.mentors import DEFAULT_INACTIVE_DAYS, GridKind, GridLevel, StudentFilter, StudentSort
+from students.mentors import ALL_CATEGORIES, DEFAULT_INACTIVE_DAYS, GridLevel, StudentFilter, StudentSort
 
 
 class DashboardFilterForm(forms.Form):
@@ -44,12 +48,23 @@ class DashboardFilterForm(forms.Form):
 
 class GridFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=GridLevel.choices, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=GridKind.choices, required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+
+    def __init__(self, data, *, topic: Topic) -> None:
+        super().__init__(data)
+        self.fields["category"].choices = category_filters(topic)
 
     def choices(self) -> dict:
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
-        return {"level": cleaned.get("level") or GridLevel.ALL, "kind": cleaned.get("kind") or GridKind.ALL}
+        return {"level": cleaned.get("level") or GridLevel.ALL, "category": cleaned.get("category") or ALL_CATEGORIES}
+
+
+def category_filters(topic: Topic) -> list[tuple[str, str]]:
+    """Every category, then each of the topic's categories by its pk."""
+    return [(ALL_CATEGORIES, str(_("All categories")))] + [
+        (str(category.pk), category.name) for category in topic.categories.order_by("position", "pk")
+    ]
 
 
 class RefusalForm(forms.Form):
@@ -67,11 +82,21 @@ class RefusalForm(forms.Form):
 
 
 class ApproveForm(RefusalForm):
-    # Empty is allowed here: students.claims refuses it, with its own message.
-    kinds = forms.MultipleChoiceField(
-        label=_("Kinds of the paper"), choices=Kind.choices, widget=forms.CheckboxSelectMultiple, required=False
+    # Empty is allowed here: students.claims refuses it, with its own message, when the topic has categories.
+    categories = forms.MultipleChoiceField(
+        label=_("Categories of the paper"), widget=forms.CheckboxSelectMultiple, required=False,
+        error_messages={"invalid_choice": _("Choose categories of this topic.")},
     )
-    refusal_fields = {"no_kind": "kinds"}
+    refusal_fields = {"no_category": "categories"}
+
+    def __init__(self, *args, categories: list[Category], **kwargs) -> None:
+        """`categories`: the topic's, read once for every proposal on the page."""
+        super().__init__(*args, **kwargs)
+        self.known = {str(category.pk): category for category in categories}
+        self.fields["categories"].choices = [(pk, category.name) for pk, category in self.known.items()]
+
+    def clean_categories(self) -> list[Category]:
+        return [self.known[pk] for pk in self.cleaned_data["categories"]]
 
 
 class RejectForm(RefusalForm):
@@ -106,18 +131,33 @@ class EntryForm(RefusalForm):
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+    def format_value(self, value):
+        # isoformat, not strftime: strftime writes year 1 as "1", which no browser reads back.
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None).isoformat(timespec="minutes")
+        return super().format_value(value)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """Read and shown in the current time zone (the programme's, settings.TIME_ZONE), as the browser shows it."""
+
+    def prepare_value(self, value):
+        # A stored time too near year 1 or 9999 to move into that zone is shown as stored, to be corrected.
+        return local_wall_time(value) if isinstance(value, datetime) else value
 
 
 class SlotForm(RefusalForm):
-    # Read in the current time zone (the programme's, settings.TIME_ZONE), as the browser shows it.
-    presentation_at = forms.DateTimeField(
+    presentation_at = LocalDateTimeField(
         label=_("Date and time"), widget=DateTimeLocalInput(), required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         error_messages={"invalid": _("Enter a date and time such as 2025-06-18 14:30.")},
     )
     presentation_order = forms.IntegerField(label=_("Order"), min_value=1, max_value=999, required=False)
+
+    def clean_presentation_at(self) -> datetime | None:
+        at = self.cleaned_data["presentation_at"]
+        schedule.check_presentation_time(at)
+        return at
 
 
 class PresentationForm(RefusalForm):

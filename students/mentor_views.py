@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from papers.access import TopicAccess, get_topic_for_mentor
+from papers.models import Category, Topic
 from students import claims, mentors, schedule
 from students.claims import ClaimRefused, RowState
 from students.mentor_forms import (
@@ -76,13 +77,14 @@ def _sort_links(request: HttpRequest) -> dict[str, str]:
 @login_required
 def grid(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_topic_for_mentor(request.user, slug)
-    chosen = GridFilterForm(request.GET).choices()
+    form = GridFilterForm(request.GET, topic=access.topic)
+    chosen = form.choices()
     context = {
         "topic": access.topic,
         "chosen": chosen,
         "levels": mentors.GridLevel.choices,
-        "kinds": mentors.GridKind.choices,
-        "grid": mentors.reading_grid(access.topic, level=chosen["level"], kind=chosen["kind"]),
+        "categories": form.fields["category"].choices,
+        "grid": mentors.reading_grid(access.topic, level=chosen["level"], category=chosen["category"]),
     }
     template = "mentors/grid.html#grid" if request.htmx and request.htmx.target == "grid" else "mentors/grid.html"
     return render(request, template, context)
@@ -97,24 +99,24 @@ class ProposalCard:
     approve: ApproveForm
     reject: RejectForm
 
-    @property
-    def kind_labels(self) -> list[str]:
-        return [kind.label for kind in mentors.proposed_kinds(self.proposal)]
 
 
-def _proposal_card(proposal: Claim, approve: ApproveForm | None = None, reject: RejectForm | None = None) -> ProposalCard:
-    proposed = [kind.value for kind in mentors.proposed_kinds(proposal)]
+def _proposal_card(
+    proposal: Claim, categories: list[Category], approve: ApproveForm | None = None, reject: RejectForm | None = None
+) -> ProposalCard:
+    proposed = [str(category.pk) for category in proposal.proposed_categories.all()]
     auto_id = f"proposal{proposal.pk}_%s"
     return ProposalCard(
         proposal=proposal,
-        approve=approve or ApproveForm(initial={"kinds": proposed}, auto_id=auto_id),
+        approve=approve or ApproveForm(initial={"categories": proposed}, auto_id=auto_id, categories=categories),
         reject=reject or RejectForm(auto_id=auto_id),
     )
 
 
 def _proposals_page(request: HttpRequest, access: TopicAccess, bound: ProposalCard | None = None, status: int = 200) -> HttpResponse:
+    categories = topic_categories(access.topic)
     cards = [
-        bound if bound and bound.proposal.pk == proposal.pk else _proposal_card(proposal)
+        bound if bound and bound.proposal.pk == proposal.pk else _proposal_card(proposal, categories)
         for proposal in mentors.pending_proposals(access.topic)
     ]
     return render(request, "mentors/proposals.html", {"topic": access.topic, "cards": cards}, status=status)
@@ -132,13 +134,14 @@ def proposals(request: HttpRequest, slug: str) -> HttpResponse:
 def approve_proposal(request: HttpRequest, slug: str, claim_id: int) -> HttpResponse:
     access = get_topic_for_mentor(request.user, slug)
     proposal = _get_proposal(access, claim_id)
-    form = ApproveForm(request.POST, auto_id=f"proposal{proposal.pk}_%s")
+    categories = topic_categories(access.topic)
+    form = ApproveForm(request.POST, auto_id=f"proposal{proposal.pk}_%s", categories=categories)
     status = _act(
         request, form,
-        lambda data: claims.approve_proposal(proposal, actor=request.user, kinds=set(data["kinds"])),
+        lambda data: claims.approve_proposal(proposal, actor=request.user, categories=data["categories"]),
         _("Approved: “%(paper)s” joins the list, presented by %(student)s.") % _proposal_names(proposal),
     )
-    return _decided(request, access, _proposal_card(proposal, approve=form), status)
+    return _decided(request, access, _proposal_card(proposal, categories, approve=form), status)
 
 
 @require_POST
@@ -152,12 +155,18 @@ def reject_proposal(request: HttpRequest, slug: str, claim_id: int) -> HttpRespo
         lambda data: claims.reject_proposal(proposal, actor=request.user, reason=data["reason"]),
         _("Rejected the proposal of “%(paper)s” by %(student)s; they will see your reason.") % _proposal_names(proposal),
     )
-    return _decided(request, access, _proposal_card(proposal, reject=form), status)
+    return _decided(request, access, _proposal_card(proposal, topic_categories(access.topic), reject=form), status)
+
+
+def topic_categories(topic: Topic) -> list[Category]:
+    return list(topic.categories.order_by("position", "pk"))
 
 
 def _get_proposal(access: TopicAccess, claim_id: int) -> Claim:
     return get_object_or_404(
-        Claim.objects.select_related("student", "proposed_paper").exclude(proposed_paper=None),
+        Claim.objects.select_related("topic", "student", "proposed_paper")
+        .prefetch_related("proposed_categories")
+        .exclude(proposed_paper=None),
         pk=claim_id, topic=access.topic,
     )
 
@@ -306,7 +315,7 @@ def _schedule_page(
 ) -> HttpResponse:
     talks = [
         bound if bound and bound.claim.pk == claim.pk else _talk(claim)
-        for claim in schedule.scheduled_claims(access.topic)
+        for claim in schedule.scheduled_claims(access.topic).prefetch_related("entry__categories")
     ]
     context = {"topic": access.topic, "talks": talks, "calendar_form": calendar_form or CalendarForm()}
     return render(request, "mentors/schedule.html", context, status=status)

@@ -16,7 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Kind, Level, Topic
+from papers.models import Category, Entry, Level, Topic
+from papers.templatetags.readinglist import local_datetime_text
 from students.claims import Availability, PaperRow, RowState, claims_open, with_availability
 from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, ReadingStatus
 
@@ -126,12 +127,15 @@ class StudentRow:
 
 
 def student_rows(topic: Topic, enrollments: QuerySet[Enrollment]) -> list[StudentRow]:
-    """Three queries: the intro total, the students, and the topic's open slots."""
+    """Five queries: the intro total, the students, the topic's open slots and their categories."""
     intro_total = topic.entries.intro().count()
     enrollments = list(enrollments)
     slots = {
         slot.student_id: slot
-        for slot in Claim.objects.open().filter(topic=topic).select_related("entry__paper", "proposed_paper")
+        for slot in Claim.objects.open()
+        .filter(topic=topic)
+        .select_related("entry__paper", "proposed_paper")
+        .prefetch_related("entry__categories", "proposed_categories")
     }
     return [
         StudentRow(enrollment=enrollment, slot=slots.get(enrollment.user_id), intro_total=intro_total)
@@ -144,7 +148,7 @@ def student_rows(topic: Topic, enrollments: QuerySet[Enrollment]) -> list[Studen
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    free_by_kind: list[tuple[str, list[Entry]]]  # (kind label, free papers of that kind)
+    free_by_category: list[tuple[str, list[Entry]]]  # (category name, its free papers); "" for those in none
     students: int
     students_without_paper: int
     deadline: datetime | None
@@ -152,17 +156,18 @@ class Coverage:
 
 
 def coverage(topic: Topic) -> Coverage:
-    """Two queries: advanced papers with their claim counts, and the students' slot counts."""
-    advanced = with_availability(topic.entries.advanced().select_related("paper")).order_by("position", "pk")
+    """Four queries: the categories, advanced papers with their claim counts and categories, the students' slots."""
+    categories = list(topic.categories.order_by("position", "pk"))
+    advanced = with_availability(
+        topic.entries.advanced().select_related("paper").prefetch_related("categories")
+    ).order_by("position", "pk")
     free = [row.entry for row in availability_rows(topic, advanced) if row.state != RowState.FULL]
     slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
     counts = Enrollment.objects.students().filter(topic=topic).aggregate(
         total=Count("pk"), without=Count("pk", filter=~Exists(slot))
     )
     return Coverage(
-        free_by_kind=[
-            (kind.label, [entry for entry in free if kind.value in entry.kinds]) for kind in Kind
-        ],
+        free_by_category=_free_by_category(categories, free),
         students=counts["total"],
         students_without_paper=counts["without"],
         deadline=topic.claim_deadline,
@@ -170,26 +175,24 @@ def coverage(topic: Topic) -> Coverage:
     )
 
 
+def _free_by_category(categories: list[Category], free: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    groups = [
+        (category.name, [entry for entry in free if category in entry.categories.all()]) for category in categories
+    ]
+    uncategorised = [entry for entry in free if not entry.categories.all()]
+    return groups + ([("", uncategorised)] if uncategorised else [])
+
+
 def availability_rows(topic: Topic, entries: Iterable[Entry]) -> list[PaperRow]:
     """How full each paper is by the claim rules; `entries` come from with_availability()."""
     return Availability.for_student(topic, None, is_student=False).rows(entries)
-
-
-def proposed_kinds(proposal: Claim | None) -> list[Kind]:
-    """The kinds a student said their proposed paper is."""
-    if proposal is None:
-        return []
-    flags = {
-        Kind.AUXILIARY_INFORMATION: proposal.proposed_auxiliary_information,
-        Kind.AUXILIARY_TASK: proposal.proposed_auxiliary_task,
-    }
-    return [kind for kind, chosen in flags.items() if chosen]
 
 
 def pending_proposals(topic: Topic) -> QuerySet[Claim]:
     return (
         Claim.objects.filter(topic=topic, status=ClaimStatus.PROPOSED)
         .select_related("student", "proposed_paper")
+        .prefetch_related("proposed_categories")
         .order_by("created_at", "pk")
     )
 
@@ -203,11 +206,8 @@ class GridLevel(models.TextChoices):
     ADVANCED = Level.ADVANCED.value, _("Advanced papers")
 
 
-class GridKind(models.TextChoices):
-    ALL = "all", _("All kinds")
-    AUXILIARY_INFORMATION = Kind.AUXILIARY_INFORMATION.value, Kind.AUXILIARY_INFORMATION.label
-    AUXILIARY_TASK = Kind.AUXILIARY_TASK.value, Kind.AUXILIARY_TASK.label
-    BOTH = "both", _("Both kinds")
+# The grid's category filter: every category, or one category's pk.
+ALL_CATEGORIES = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,13 +237,13 @@ class Grid:
     rows: list[GridRow]
 
 
-def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, kind: str = GridKind.ALL) -> Grid:
+def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = ALL_CATEGORIES) -> Grid:
     """Four queries: the papers, the students, their reading statuses and their claims."""
     entries = Entry.objects.filter(topic=topic).select_related("paper")
     if level in (Level.INTRO, Level.ADVANCED):
         entries = entries.filter(level=level)
-    if kind != GridKind.ALL:
-        entries = entries.of_kind(kind)
+    if category != ALL_CATEGORIES:
+        entries = entries.in_category(int(category))
     # "intro" sorts after "advanced": descending puts stage-one reading first.
     entries = list(entries.order_by("-level", "position", "pk"))
     enrollments = list(
@@ -323,19 +323,19 @@ def export_table(topic: Topic) -> Iterator[list[str | int]]:
     yield [
         str(_("Student number")), str(_("Username")), str(_("Name")), str(_("Intro papers done")),
         str(_("Intro papers")), str(_("Advanced papers done")), str(_("Status")), str(_("Paper")), str(_("Title")),
-        str(_("Kinds")), str(_("Link")), str(_("Presentation time")), str(_("Order")), str(_("Presented")),
+        str(_("Categories")), str(_("Link")), str(_("Presentation time")), str(_("Order")), str(_("Presented")),
         str(_("Score")), str(_("Presentation feedback")), str(_("Last activity")),
     ]
     for row in student_rows(topic, sort_students(student_enrollments(topic), StudentSort.NAME)):
         slot, enrollment = row.slot, row.enrollment
         paper = slot.paper if slot else None
-        kinds = slot.entry.kind_labels if slot and slot.entry_id else [k.label for k in proposed_kinds(slot)]
+        categories = (slot.entry.categories.all() if slot.entry_id else slot.proposed_categories.all()) if slot else []
         yield [
             _cell(enrollment.student_number or ""), _cell(row.student.get_username()), _cell(row.name),
             enrollment.intro_done, row.intro_total, enrollment.advanced_done,
             slot.get_status_display() if slot else str(_("No paper yet")),
             _cell(paper.display_name if paper else ""), _cell(paper.title if paper else ""),
-            ", ".join(str(label) for label in kinds), paper.link if paper else "",
+            _cell(", ".join(category.name for category in categories)), paper.link if paper else "",
             _local(slot.presentation_at if slot else None),
             slot.presentation_order if slot and slot.presentation_order is not None else "",
             (str(_("yes")) if slot.presented else str(_("no"))) if slot else "",
@@ -351,4 +351,4 @@ def _cell(text: str) -> str:
 
 
 def _local(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local_datetime_text(moment)

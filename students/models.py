@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Entry, Paper, Topic
+from papers.models import Category, Entry, Paper, Topic
 
 
 class Role(models.TextChoices):
@@ -47,6 +47,9 @@ class Enrollment(models.Model):
 class StudentProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     student_number = models.CharField(_("student number"), max_length=32, unique=True)
+    # Empty until a mail server took this student's set-password email: a roster student left without
+    # one (the server was down) is listed on the roster page, to be sent it again.
+    invitation_sent_at = models.DateTimeField(_("set-password email sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("student profile")
@@ -94,8 +97,10 @@ class Claim(models.Model):
         verbose_name=_("proposed paper"),
     )
     justification = models.TextField(_("why this paper"), blank=True)
-    proposed_auxiliary_information = models.BooleanField(_("auxiliary information"), default=False)
-    proposed_auxiliary_task = models.BooleanField(_("auxiliary task"), default=False)
+    # The topic's categories the student says their paper belongs to; the mentor decides on approval.
+    proposed_categories = models.ManyToManyField(
+        Category, blank=True, related_name="+", verbose_name=_("proposed categories")
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -23,19 +23,20 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied(_("Only students of this topic propose papers."))
     if request.htmx and request.htmx.target == "arxiv-preview":
         return _preview(request, access.topic)
-    form = ProposalForm(request.POST or None, initial={"arxiv": request.GET.get("arxiv", "")})
+    form = ProposalForm(request.POST or None, initial={"arxiv": request.GET.get("arxiv", "")}, topic=access.topic)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             details = _paper_details(form.cleaned_data)
             claims.propose(
                 request.user, access.topic, details,
-                justification=form.cleaned_data["justification"], kinds=set(form.cleaned_data["kinds"]),
+                justification=form.cleaned_data["justification"], categories=form.cleaned_data.get("categories") or (),
             )
         except ArxivError as error:
             form.add_error("arxiv", str(error))
         except claims.ClaimRefused as refusal:
-            form.add_error(None, refusal.messages[0])
+            form.add_error("categories" if refusal.code == "no_category" and "categories" in form.fields else None,
+                           refusal.messages[0])
             status = refusal.http_status
         else:
             messages.success(request, _("Your proposal is sent: a mentor will decide on it."))

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from students import proposal_views, staff_views, views
+from students import proposal_views, staff_views, topic_page, views
 
 urlpatterns = [
+    path("topics/<slug:slug>/", topic_page.topic_detail, name="topic_detail"),
     path("join/", views.join, name="join"),
     path("topics/<slug:slug>/me/", views.student_page, name="student_page"),
     path("topics/<slug:slug>/papers/<int:entry_id>/", views.paper_detail, name="paper_detail"),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("topics/<slug:slug>/release/", views.release_paper, name="release_paper"),
     path("topics/<slug:slug>/propose/", proposal_views.propose, name="propose"),
     path("topics/<slug:slug>/roster/", staff_views.roster, name="roster"),
+    path("topics/<slug:slug>/roster/<int:user_id>/invitation/", staff_views.resend_invitation, name="roster_resend"),
 ]

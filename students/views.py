@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -16,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from papers.access import TopicAccess, get_topic_for_user
 from papers.models import Entry
-from papers.views import topic_page_context
 from students import claims
 from students.claims import Availability
 from students.enrollment import create_student, enroll_student
 from students.forms import JoinForm, ProgressForm, SignUpForm
 from students.models import Claim, Feedback, ReadingProgress, ReadingStatus
 from students.reading import reading_counts, set_progress
+from students.topic_page import topic_page_context
 
 
 @require_POST
@@ -52,7 +53,7 @@ def release_paper(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_topic_for_user(request.user, slug)
     if request.method == "GET":
         availability = Availability.for_student(access.topic, request.user, is_student=access.is_student)
-        context = {"topic": access.topic, "availability": availability, "kind": request.GET.get("kind", "")}
+        context = {"topic": access.topic, "availability": availability, "category": request.GET.get("category", "")}
         return render(request, "students/release_confirm.html", context)
     return _change_slot(
         request, access, lambda: claims.release(request.user, access.topic),
@@ -70,9 +71,9 @@ def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[],
     else:
         messages.success(request, success)
     if not request.htmx and status == 200:
-        kind = request.POST.get("kind", "")
+        category = request.POST.get("category", "")
         url = access.topic.get_absolute_url()
-        return redirect(f"{url}?{urlencode({'kind': kind})}" if kind else url)
+        return redirect(f"{url}?{urlencode({'category': category})}" if category else url)
     # A refusal re-renders with the true state of every row, and says why.
     context = topic_page_context(request, access)
     template = "papers/topic_detail.html#slot-update" if request.htmx else "papers/topic_detail.html"
@@ -83,7 +84,7 @@ def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[],
 def join(request: HttpRequest) -> HttpResponse:
     """Join a topic with the mentor's code; visitors without an account sign up on the same form."""
     form_class = JoinForm if request.user.is_authenticated else SignUpForm
-    form = form_class(request.POST or None, initial={"code": request.GET.get("code", "")})
+    form = form_class(request.POST if request.method == "POST" else None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = request.user
@@ -162,10 +163,21 @@ def update_progress(request: HttpRequest, slug: str, entry_id: int) -> HttpRespo
         context = {"entry": entry, "progress": progress, "topic": access.topic, "saved": saved}
         return render(request, "students/includes/progress_control.html", context)
     messages.success(request, saved if notes is None else _("Your notes are saved."))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = entry_url(entry)
-    return redirect(next_url)
+    return redirect(_same_site_path(request, request.POST.get("next", "")) or entry_url(entry))
+
+
+def _same_site_path(request: HttpRequest, candidate: str) -> str | None:
+    """`candidate` when it is a path on this site, else None.
+
+    redirect() takes a bare word such as "foo" for a view name, and fails after the progress was saved;
+    another host, a script URL or a header-splitting line break is no place to send a student either.
+    """
+    if not candidate.startswith("/") or any(char.isspace() or unicodedata.category(char) == "Cc" for char in candidate):
+        return None
+    allowed = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if allowed else None
 
 
 def _render_paper_detail(request, access, entry, progress, form, status=200) -> HttpResponse:

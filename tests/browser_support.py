@@ -101,8 +101,8 @@ def topic_with_papers() -> tuple[Topic, Entry, Entry, Entry]:
     """Topic 2 in small: an intro paper and two advanced papers, one of both kinds."""
     topic = make_topic("xinya-2", title="辅助信息/辅助任务驱动的视觉感知")
     intro = make_entry(topic, "ConcatNet", level="intro")
-    first = make_entry(topic, "DMM", info=True, task=True, position=1)
-    second = make_entry(topic, "SKF", info=False, task=True, position=2)
+    first = make_entry(topic, "DMM", categories=("辅助信息", "辅助任务"), position=1)
+    second = make_entry(topic, "SKF", categories=("辅助任务",), position=2)
     return topic, intro, first, second
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.utils import translation
 
-from papers.models import Entry, Level, Paper, Topic
+from papers.models import Category, Entry, Level, Paper, Topic
 from students.models import Enrollment, Role
 
 PASSWORD = "correct horse battery staple"
@@ -24,17 +24,21 @@ def make_topic(slug: str = "topic-2", **extra) -> Topic:
     return Topic.objects.create(slug=slug, title=extra.pop("title", f"Topic {slug}"), **extra)
 
 
-def make_entry(topic: Topic, name: str, *, level: str = Level.ADVANCED, info: bool = True, task: bool = False,
+def make_entry(topic: Topic, name: str, *, level: str = Level.ADVANCED, categories: tuple[str, ...] = ("辅助信息",),
                arxiv_id: str | None = None, position: int = 0) -> Entry:
+    """An entry of `topic`; an advanced one in the named categories of the topic (created when new)."""
     paper = Paper.objects.create(
         short_name=name, title=f"{name}: a paper", url=f"https://example.org/{topic.slug}/{name}", arxiv_id=arxiv_id,
         venue="CVPR", year=2024,
     )
-    is_advanced = level == Level.ADVANCED
-    return Entry.objects.create(
-        topic=topic, paper=paper, level=level, position=position,
-        is_auxiliary_information=info and is_advanced, is_auxiliary_task=task and is_advanced,
-    )
+    entry = Entry.objects.create(topic=topic, paper=paper, level=level, position=position)
+    if level == Level.ADVANCED:
+        entry.categories.set(make_category(topic, category) for category in categories)
+    return entry
+
+
+def make_category(topic: Topic, name: str) -> Category:
+    return Category.objects.get_or_create(topic=topic, name=name, defaults={"position": topic.categories.count() + 1})[0]
 
 
 def enroll(user: AbstractUser, topic: Topic, role: str = Role.STUDENT) -> Enrollment:
@@ -93,12 +97,12 @@ def intro_entry(topic) -> Entry:
 
 @pytest.fixture
 def advanced_entry(topic) -> Entry:
-    return make_entry(topic, "DMM", info=True, task=True, position=1)
+    return make_entry(topic, "DMM", categories=("辅助信息", "辅助任务"), position=1)
 
 
 @pytest.fixture
 def second_entry(topic) -> Entry:
-    return make_entry(topic, "SKF", info=False, task=True, position=2)
+    return make_entry(topic, "SKF", categories=("辅助任务",), position=2)
 
 
 @pytest.fixture

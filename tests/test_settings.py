@@ -40,18 +40,23 @@ def test_demo_accounts_are_refused_outside_development(settings):
 
 
 @pytest.mark.django_db
-def test_demo_setup_loads_topic_two_once_and_creates_accounts(settings, capsys):
+def test_demo_setup_loads_the_programme_once_and_creates_accounts(settings, capsys):
     from django.contrib.auth import get_user_model
 
-    from papers.models import Entry
+    from papers.models import Entry, Topic
+    from students.models import Enrollment
 
     settings.DEMO_ACCOUNTS_ALLOWED = True
     call_command("setup_demo")
     call_command("setup_demo")
-    assert Entry.objects.filter(topic__slug="xinya-2").count() == 38
+    assert Topic.objects.count() == 11  # topic 2 and the ten pages the project ships
+    assert Entry.objects.filter(topic__slug="02-auxiliary").count() == 38
     assert get_user_model().objects.count() == 5
     assert get_user_model().objects.get(username="student1").check_password("student-demo")
-    assert "student1" in capsys.readouterr().out
+    mentored = Enrollment.objects.filter(user__username="mentor", role="mentor").values_list("topic__slug", flat=True)
+    assert sorted(mentored) == ["02-auxiliary", "24-mot"]
+    output = capsys.readouterr().out
+    assert "student1" in output and "11 loaded" in output and "11 already there" in output
 
 
 def test_manage_py_runs_in_development_without_configuration():

@@ -28,10 +28,9 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page
 
 from papers import arxiv_jobs
-from papers.importer import import_reading_list
 from papers.arxiv_jobs import ImportTarget
-from papers.models import ArxivMatch, Entry, Level, Topic
-from papers.reading_list import parse
+from papers.models import ArxivMatch, Entry, Level, PageUpload, Topic, UploadedPage
+from papers.reading_lists import import_reading_list, import_text, read_reading_list
 from students import claims
 from students.models import Claim, Feedback, ReadingProgress, ReadingStatus, Role
 from tests.browser_support import HTMX_IDLE, browser, sign_in, topic_with_papers, unhashed_static_files
@@ -41,6 +40,7 @@ __all__ = ["browser", "topic_with_papers", "unhashed_static_files"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT / "tests" / "fixtures" / "topic-2.md"
+TOPIC_PAGES = ROOT / "tests" / "fixtures" / "topics"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 800}
 LAPTOP = {"width": 1280, "height": 900}
@@ -90,6 +90,10 @@ PAGES = [
     "arxiv-jobs",
     "arxiv-job",
     "arxiv-matches",
+    "page-import",
+    "page-import-errors",
+    "page-import-preview",
+    "page-import-done",
 ]
 
 
@@ -118,7 +122,8 @@ def site(db) -> Site:
 
 
 def build_site() -> Site:
-    topic = import_reading_list(parse(SEED_PAGE.read_text(encoding="utf-8")), "xinya-2").topic
+    topic = import_reading_list(read_reading_list(SEED_PAGE.name, SEED_PAGE.read_text(encoding="utf-8")), "xinya-2").topic
+    info, task = topic.categories.order_by("position")
     # Fixed values, so that the screenshots change only when the pages do.
     topic.enrollment_code = "XY2SPROUT"
     topic.claim_deadline = _at(timezone.now().year + 1, 6, 30, 18, 0)
@@ -129,7 +134,7 @@ def build_site() -> Site:
 
     closed_topic = make_topic("xinya-3", title="多模态图像复原", claim_deadline=_at(2025, 3, 1, 18, 0))
     make_entry(closed_topic, "Restormer", level=Level.INTRO)
-    make_entry(closed_topic, "PromptIR", info=True, task=True, position=1)
+    make_entry(closed_topic, "PromptIR", categories=("辅助信息", "辅助任务"), position=1)
 
     mentor = make_user("wang", first_name="老师", last_name="王")
     enroll(mentor, topic, Role.MENTOR)
@@ -145,7 +150,7 @@ def build_site() -> Site:
     enroll(presenter, topic)
     rejected = claims.propose(
         presenter, topic, claims.PaperDetails(title="A Survey of Image Dehazing", url="https://example.org/dehazing-survey"),
-        justification="A survey of the field.", kinds={"auxiliary_information"},
+        justification="A survey of the field.", categories=[info],
     )
     claims.reject_proposal(rejected, actor=mentor, reason="A survey is not a research paper: choose one method.")
     claim = claims.claim(presenter, advanced[0])
@@ -163,17 +168,23 @@ def build_site() -> Site:
             title="Depth Anything: Unleashing the Power of Large-Scale Unlabeled Data", url="https://arxiv.org/abs/2401.10891",
             arxiv_id="2401.10891", authors=("Lihe Yang", "Bingyi Kang"), venue="CVPR", year=2024,
         ),
-        justification="Depth as an auxiliary task, like the list's SKF.", kinds={"auxiliary_task"},
+        justification="Depth as an auxiliary task, like the list's SKF.", categories=[task],
     )
 
     newcomer = make_user("2024009", first_name="陈晨")
 
     listed_arxiv_id = next(entry.paper.arxiv_id for entry in advanced if entry.paper.arxiv_id)
     job = arxiv_jobs.start_import(
-        ["2401.00001", "2401.00002"], ImportTarget(topic, Level.ADVANCED, frozenset({"auxiliary_task"})), admin,
+        ["2401.00001", "2401.00002"], ImportTarget(topic, Level.ADVANCED, (task,)), admin,
     )
     unlisted = next(entry.paper for entry in advanced if not entry.paper.arxiv_id)
     ArxivMatch.objects.create(paper=unlisted, arxiv_id="2301.00001", title=unlisted.title, metadata={})
+
+    preview_upload = _upload(admin, "24-mot.md", "28-openclaw.md")
+    done_upload = _upload(admin, "17-hdr.md")
+    import_text("17-hdr.md", (TOPIC_PAGES / "17-hdr.md").read_text(encoding="utf-8"))
+    done_upload.pages.update(result="Created topic “超高动态范围与广色域显示适配” (17-hdr).")
+    PageUpload.objects.filter(pk=done_upload.pk).update(imported_at=_at(2026, 5, 20, 10, 0))
 
     slug = topic.slug
     topic_url = topic.get_absolute_url()
@@ -191,7 +202,7 @@ def build_site() -> Site:
         "home": SitePage(reverse("home"), reader),
         "home-empty": SitePage(reverse("home"), newcomer),
         "topic-student": SitePage(topic_url, reader, screenshot=True),
-        "topic-filtered": SitePage(f"{topic_url}?kind=auxiliary_task", reader),
+        "topic-filtered": SitePage(f"{topic_url}?category={task.pk}", reader),
         "topic-claimed": SitePage(topic_url, presenter, screenshot=True),
         "topic-pending": SitePage(topic_url, proposer),
         "topic-mentor": SitePage(topic_url, mentor, screenshot=True),
@@ -215,6 +226,10 @@ def build_site() -> Site:
         "arxiv-jobs": SitePage(reverse("arxiv_jobs"), admin),
         "arxiv-job": SitePage(job.get_absolute_url(), admin),
         "arxiv-matches": SitePage(reverse("arxiv_matches"), admin),
+        "page-import": SitePage(reverse("page_import"), admin),
+        "page-import-errors": SitePage(reverse("page_import"), admin, post={}),
+        "page-import-preview": SitePage(preview_upload.get_absolute_url(), admin),
+        "page-import-done": SitePage(done_upload.get_absolute_url(), admin),
     }
     assert list(pages) == PAGES, "PAGES and build_site() must name the same pages"
     return Site(topic, closed_topic, reader, presenter, proposer, newcomer, mentor, admin, pages)
@@ -222,6 +237,16 @@ def build_site() -> Site:
 
 def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return timezone.make_aware(datetime(year, month, day, hour, minute))
+
+
+def _upload(admin: AbstractUser, *names: str) -> PageUpload:
+    upload = PageUpload.objects.create(created_by=admin)
+    for position, name in enumerate(names, start=1):
+        UploadedPage.objects.create(
+            upload=upload, position=position, name=name, slug=name.removesuffix(".md"),
+            text=(TOPIC_PAGES / name).read_text(encoding="utf-8"),
+        )
+    return upload
 
 
 def _describe(entry: Entry) -> None:
@@ -245,7 +270,9 @@ def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
 
     def open_(spec: SitePage, *, viewport: dict = LAPTOP, locale: str = "zh-CN") -> Page:
         phone = viewport["width"] < 600
-        context = browser.new_context(locale=locale, viewport=viewport, is_mobile=phone, has_touch=phone)
+        # axe-core goes in as an inline script, which the site's Content-Security-Policy refuses;
+        # tests/security/test_csp_in_browser.py opens every page under the policy.
+        context = browser.new_context(locale=locale, viewport=viewport, is_mobile=phone, has_touch=phone, bypass_csp=True)
         contexts.append(context)
         context.set_default_timeout(10_000)
         context.route(re.compile(rf"^(?!{re.escape(live_server.url)}/)"), lambda route: route.abort())

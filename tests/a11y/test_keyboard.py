@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from papers.models import Category
 from students.models import Claim, ClaimStatus, ReadingProgress
 from tests.browser_support import HTMX_IDLE, sign_in
 from tests.conftest import enroll, make_user
@@ -122,7 +123,8 @@ def test_student_proposes_a_paper_with_the_keyboard(student_page, reading_list):
     page.keyboard.type("Depth-Guided Dehazing")
     tab_to(page, "#id_url")
     page.keyboard.type("https://openaccess.thecvf.com/dehazing.pdf")
-    tab_to(page, "input[name=kinds][value=auxiliary_information]")
+    info = Category.objects.get(topic=reading_list[0], name="辅助信息")
+    tab_to(page, f"input[name=categories][value='{info.pk}']")
     page.keyboard.press("Space")
     tab_to(page, "#id_justification")
     page.keyboard.type("Recent CVPR paper that uses depth as auxiliary information.")
@@ -136,11 +138,12 @@ def test_student_proposes_a_paper_with_the_keyboard(student_page, reading_list):
 
 def test_student_filters_the_advanced_papers_with_the_keyboard(student_page, reading_list):
     page = student_page
-    _, _, first, second, _ = reading_list
-    tab_to(page, "#filter-auxiliary_information")
+    topic, _, first, second, _ = reading_list
+    info = Category.objects.get(topic=topic, name="辅助信息")
+    tab_to(page, f"#filter-{info.pk}")
     page.keyboard.press("Enter")
-    expect(page.locator("#filter-auxiliary_information")).to_have_attribute("aria-current", "true")
+    expect(page.locator(f"#filter-{info.pk}")).to_have_attribute("aria-current", "true")
     expect(page.locator(f"#entry-{second.pk}")).to_have_count(0)  # SKF is an auxiliary task only
     expect(page.locator(f"#entry-{first.pk}")).to_be_visible()
-    expect_focus_on(page, "#filter-auxiliary_information")
-    assert page.url.endswith("?kind=auxiliary_information")
+    expect_focus_on(page, f"#filter-{info.pk}")
+    assert page.url.endswith(f"?category={info.pk}")

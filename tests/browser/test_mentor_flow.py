@@ -10,7 +10,7 @@ from papers.models import Entry, Level
 from students import claims
 from students.models import Claim, ClaimAction, ClaimStatus, Feedback, Role
 from tests.browser.conftest import save_screenshot
-from tests.conftest import PASSWORD, enroll, make_entry, make_topic, make_user
+from tests.conftest import PASSWORD, enroll, make_category, make_entry, make_topic, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,14 +19,14 @@ TITLE = "Depth Anything: Unleashing the Power of Large-Scale Unlabeled Data"
 
 def test_mentor_approves_and_schedules_and_the_student_sees_both(page, live_server, log_in_as):
     topic = make_topic("xinya-2", title="辅助信息/辅助任务驱动的视觉感知")
-    make_entry(topic, "DMM", info=True, task=True, position=1)
+    make_entry(topic, "DMM", categories=("辅助信息", "辅助任务"), position=1)
     mentor = make_user("wang", first_name="老师", last_name="王")
     enroll(mentor, topic, Role.MENTOR)
     student = make_user("li", first_name="李明")
     enroll(student, topic)
     proposal = claims.propose(
         student, topic, claims.PaperDetails(title=TITLE, url="https://example.org/depth-anything", arxiv_id=None),
-        justification="Depth as an auxiliary task, like SKF.", kinds={"auxiliary_task"},
+        justification="Depth as an auxiliary task, like SKF.", categories=[make_category(topic, "辅助任务")],
     )
     base = f"{live_server.url}/topics/xinya-2/mentor"
 
@@ -37,8 +37,8 @@ def test_mentor_approves_and_schedules_and_the_student_sees_both(page, live_serv
 
     card = page.locator(f"#proposal-{proposal.pk}")
     expect(card).to_contain_text("Depth as an auxiliary task, like SKF.")
-    expect(card.get_by_label("Auxiliary task")).to_be_checked()
-    card.get_by_label("Auxiliary information").check()
+    expect(card.get_by_label("辅助任务")).to_be_checked()
+    card.get_by_label("辅助信息").check()
     card.get_by_role("button", name="Approve").click()
     expect(card).to_contain_text("Approved")
     expect(page.locator("#messages")).to_contain_text(f"Approved: “{TITLE}” joins the list, presented by 李明.")
@@ -70,7 +70,7 @@ def test_mentor_approves_and_schedules_and_the_student_sees_both(page, live_serv
     entry = Entry.objects.get(pk=claim.entry_id)
     assert (claim.status, claim.decided_by, claim.presentation_order) == (ClaimStatus.ACTIVE, mentor, 2)
     assert claim.presentation_at == datetime(2026, 12, 10, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert (entry.level, entry.is_auxiliary_information, entry.is_auxiliary_task) == (Level.ADVANCED, True, True)
+    assert (entry.level, entry.category_names) == (Level.ADVANCED, ["辅助信息", "辅助任务"])
     assert list(claim.events.values_list("action", "actor")) == [
         (ClaimAction.PROPOSED, student.pk), (ClaimAction.APPROVED, mentor.pk), (ClaimAction.SCHEDULED, mentor.pk),
     ]
@@ -85,7 +85,7 @@ def test_mentor_rejects_without_javascript_and_the_student_reads_the_reason(brow
     enroll(student, topic)
     proposal = claims.propose(
         student, topic, claims.PaperDetails(title="A survey of dehazing", url="https://example.org/survey", arxiv_id=None),
-        justification="A good overview.", kinds={"auxiliary_task"},
+        justification="A good overview.", categories=[make_category(topic, "辅助任务")],
     )
     context = browser.new_context(java_script_enabled=False, locale="en-US")
     page = context.new_page()

@@ -78,7 +78,7 @@ def test_student_proposes_a_paper_of_their_own(page, live_server, log_in_as, top
     page.get_by_role("link", name="Propose a paper of your own").click()
     page.get_by_label("Title").fill("Depth-Guided Dehazing")
     page.get_by_label("Link", exact=True).fill("https://openaccess.thecvf.com/dehazing.pdf")
-    page.get_by_label("Auxiliary information").check()
+    page.get_by_label("辅助信息").check()
     page.get_by_label("Why this paper?").fill("Recent CVPR paper that uses depth as auxiliary information.")
     page.get_by_role("button", name="Send the proposal").click()
     expect(page.locator("#my-slot")).to_contain_text("Proposal pending")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from papers.models import Level, Topic
 from students import claims
 from students.models import Claim, Enrollment, ReadingProgress, ReadingStatus, Role
-from tests.conftest import enroll, make_entry, make_topic, make_user
+from tests.conftest import enroll, make_category, make_entry, make_topic, make_user
 
 HTMX = {"HX-Request": "true"}
 
@@ -43,7 +43,7 @@ def proposal(student, topic) -> Claim:
             abstract="A practical solution for robust monocular depth estimation.",
         ),
         justification="Depth as an auxiliary task, like the list's SKF.",
-        kinds={"auxiliary_task"},
+        categories=[make_category(topic, "辅助任务")],
     )
 
 

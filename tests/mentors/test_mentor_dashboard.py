@@ -9,7 +9,7 @@ from django.utils import timezone
 from papers.models import Level
 from students import claims
 from students.models import Enrollment, ReadingStatus
-from tests.conftest import enroll, make_entry, make_user
+from tests.conftest import enroll, make_category, make_entry, make_user
 from tests.mentors.conftest import HTMX, make_intro_entries, make_students, mark_read
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_dashboard_shows_each_students_reading_claim_and_presentation(client, lo
     row = html.split(f'id="student-{student.pk}"')[1].split("</tr>")[0]
     assert 'aria-valuenow="7"' in row and 'aria-valuemax="12"' in row and "7 / 12" in row
     assert ">1</td>" in row  # advanced papers read
-    assert "DMM" in row and "Auxiliary information" in row and "Auxiliary task" in row and "Claimed" in row
+    assert "DMM" in row and "辅助信息" in row and "辅助任务" in row and "Claimed" in row
     assert "2026-12-10 14:30" in row
     other_row = html.split(f'id="student-{other_student.pk}"')[1].split("</tr>")[0]
     assert "0 / 12" in other_row and "No paper yet" in other_row
@@ -62,7 +62,7 @@ def test_filter_no_claim_yet_keeps_students_without_a_paper_or_proposal(client, 
     idle = make_user("idle")
     enroll(idle, topic)
     claims.claim(student, advanced_entry)
-    claims.propose(other_student, topic, claims.PaperDetails(title="X", url="https://example.org/x"), justification="", kinds={"auxiliary_task"})
+    claims.propose(other_student, topic, claims.PaperDetails(title="X", url="https://example.org/x"), justification="", categories=[make_category(topic, "辅助任务")])
     login(mentor)
     assert shown(client, topic, show="no_claim") == ["idle"]
 
@@ -173,16 +173,16 @@ def test_filter_form_and_sort_links_work_without_javascript(client, login, mento
     assert 'href="?sort=activity"' in html and 'hx-get="?sort=activity"' in html
 
 
-def test_coverage_lists_free_papers_by_kind_and_students_without_a_paper(client, login, mentor, student, other_student, topic, advanced_entry, second_entry):
-    info_only = make_entry(topic, "SAMLP", info=True, task=False, position=3)
+def test_coverage_lists_free_papers_by_category_and_students_without_a_paper(client, login, mentor, student, other_student, topic, advanced_entry, second_entry):
+    info_only = make_entry(topic, "SAMLP", categories=("辅助信息",), position=3)
     make_entry(topic, "ConcatNet", level=Level.INTRO)
-    claims.claim(student, advanced_entry)  # DMM, both kinds: no longer free
+    claims.claim(student, advanced_entry)  # DMM, in both categories: no longer free
     topic.claim_deadline = timezone.now() + timedelta(days=3)
     topic.save()
     login(mentor)
     response = client.get(dashboard_url(topic))
     coverage = response.context["coverage"]
-    assert dict(coverage.free_by_kind) == {"Auxiliary information": [info_only], "Auxiliary task": [second_entry]}
+    assert dict(coverage.free_by_category) == {"辅助信息": [info_only], "辅助任务": [second_entry]}
     assert (coverage.students, coverage.students_without_paper) == (2, 1)
     html = response.content.decode()
     assert "1 of 2 students has no paper yet." in html
@@ -194,8 +194,16 @@ def test_coverage_counts_a_paper_as_free_while_places_are_left(client, login, me
     topic.save()
     claims.claim(student, advanced_entry)
     login(mentor)
-    free = dict(client.get(dashboard_url(topic)).context["coverage"].free_by_kind)
-    assert free["Auxiliary information"] == [advanced_entry]
+    free = dict(client.get(dashboard_url(topic)).context["coverage"].free_by_category)
+    assert free["辅助信息"] == [advanced_entry]
+
+
+def test_coverage_lists_advanced_papers_without_a_category_apart(client, login, mentor, topic, advanced_entry):
+    loose = make_entry(topic, "Loose", categories=(), position=5)
+    login(mentor)
+    response = client.get(dashboard_url(topic))
+    assert dict(response.context["coverage"].free_by_category)[""] == [loose]
+    assert "No category" in response.content.decode()
 
 
 def test_dashboard_is_translated_into_chinese(client, login, mentor, student, topic):
@@ -214,12 +222,13 @@ def test_dashboard_query_count_does_not_grow_with_the_students(client, login, me
         mark_read(user, intros[index % 3])
         if index % 2:
             claims.claim(user, advanced[index])
-    claims.propose(students[0], topic, claims.PaperDetails(title="Own", url="https://example.org/own"), justification="", kinds={"auxiliary_task"})
+    claims.propose(students[0], topic, claims.PaperDetails(title="Own", url="https://example.org/own"), justification="", categories=[make_category(topic, "辅助任务")])
     login(mentor)
     # session, user, topic, the mentor's role; the intro total, the students with their reading
-    # counts, the open slots with papers; coverage: advanced papers with claim counts, the students'
-    # slot counts; the pending proposals: ten queries for 5 or 200 students.
-    with django_assert_num_queries(10):
+    # counts, the open slots with papers, their entries' and proposals' categories; coverage: the
+    # topic's categories, advanced papers with claim counts and their categories, the students'
+    # slot counts; the pending proposals: fourteen queries for 5 or 200 students.
+    with django_assert_num_queries(14):
         response = client.get(dashboard_url(topic))
     assert len(response.context["rows"]) == size
 
@@ -229,7 +238,7 @@ def test_filtered_htmx_dashboard_query_count_does_not_grow_with_the_students(cli
     make_intro_entries(topic, 3)
     make_students(topic, size)
     login(mentor)
-    # session, user, topic, role; intro total, the filtered students, the open slots.
+    # session, user, topic, role; intro total, the filtered students, the open slots (none: their categories are not asked).
     with django_assert_num_queries(7):
         response = client.get(dashboard_url(topic, show="behind", behind=1), headers={**HTMX, "HX-Target": "students"})
     assert len(response.context["rows"]) == size

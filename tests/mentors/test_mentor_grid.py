@@ -60,17 +60,18 @@ def test_grid_filters_by_level(client, login, mentor, student, topic, advanced_e
     assert columns(client.get(grid_url(topic, level=Level.ADVANCED))) == ["DMM"]
 
 
-def test_grid_filters_by_kind(client, login, mentor, student, topic, advanced_entry, second_entry, intro_entry):
-    make_entry(topic, "SAMLP", info=True, task=False, position=3)
+def test_grid_filters_by_the_topics_categories(client, login, mentor, student, topic, advanced_entry, second_entry, intro_entry):
+    make_entry(topic, "SAMLP", categories=("辅助信息",), position=3)
+    info, task = topic.categories.get(name="辅助信息"), topic.categories.get(name="辅助任务")
     login(mentor)
-    assert columns(client.get(grid_url(topic, kind="auxiliary_task"))) == ["DMM", "SKF"]
-    assert columns(client.get(grid_url(topic, kind="auxiliary_information"))) == ["DMM", "SAMLP"]
-    assert columns(client.get(grid_url(topic, kind="both"))) == ["DMM"]
+    assert columns(client.get(grid_url(topic, category=task.pk))) == ["DMM", "SKF"]
+    assert columns(client.get(grid_url(topic, category=info.pk))) == ["DMM", "SAMLP"]
 
 
-def test_unknown_filter_values_show_every_paper(client, login, mentor, student, topic, advanced_entry, intro_entry):
+@pytest.mark.parametrize("category", ["<script>", "999999", "all"])
+def test_unknown_filter_values_show_every_paper(client, login, mentor, student, topic, advanced_entry, intro_entry, category):
     login(mentor)
-    response = client.get(grid_url(topic, level="expert", kind="<script>"))
+    response = client.get(grid_url(topic, level="expert", category=category))
     assert response.status_code == 200
     assert columns(response) == ["ConcatNet", "DMM"]
 
@@ -78,14 +79,14 @@ def test_unknown_filter_values_show_every_paper(client, login, mentor, student, 
 def test_filter_links_work_without_javascript_and_with_htmx(client, login, mentor, student, topic, intro_entry):
     login(mentor)
     html = client.get(grid_url(topic)).content.decode()
-    assert 'href="?level=intro&amp;kind=all" hx-get="?level=intro&amp;kind=all"' in html
+    assert 'href="?level=intro&amp;category=all" hx-get="?level=intro&amp;category=all"' in html
     partial = client.get(grid_url(topic, level="intro"), headers={**HTMX, "HX-Target": "grid"}).content.decode()
     assert partial.lstrip().startswith('<section id="grid"') and "<html" not in partial
 
 
 def test_grid_says_when_no_paper_matches(client, login, mentor, student, topic, intro_entry):
     login(mentor)
-    assert "No papers of this level and kind." in client.get(grid_url(topic, level="advanced")).content.decode()
+    assert "No papers of this level and category." in client.get(grid_url(topic, level="advanced")).content.decode()
 
 
 @pytest.mark.parametrize("size", [5, 200])
@@ -98,9 +99,9 @@ def test_grid_query_count_does_not_grow_with_the_students(client, login, mentor,
         if index < 20:
             claims.claim(user, advanced[index])
     login(mentor)
-    # session, user, topic, the mentor's role; the papers, the students, every reading status
-    # of the topic, the claimed papers: eight queries for 5 or 200 students.
-    with django_assert_num_queries(8):
+    # session, user, topic, the mentor's role; the topic's categories for the filter; the papers,
+    # the students, every reading status of the topic, the claimed papers: nine queries for 5 or 200 students.
+    with django_assert_num_queries(9):
         response = client.get(grid_url(topic))
     assert len(response.context["grid"].rows) == size
     assert len(response.context["grid"].entries) == 32

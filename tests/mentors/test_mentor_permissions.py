@@ -39,7 +39,8 @@ def actions(scene):
     )
     proposal_id, claim_id = scene["proposal"].pk, scene["claim"].pk
     return [
-        (reverse("mentor_approve_proposal", args=[slug, proposal_id]), {"kinds": ["auxiliary_task"]}),
+        (reverse("mentor_approve_proposal", args=[slug, proposal_id]),
+         {"categories": [scene["topic"].categories.get(name="辅助任务").pk]}),
         (reverse("mentor_reject_proposal", args=[slug, proposal_id]), {"reason": "Not the same kind."}),
         (reverse("mentor_assign_paper", args=[slug, idle_id]), {"entry": scene["free_entry"].pk}),
         (reverse("mentor_move_student", args=[slug, other_id]), {"entry": scene["free_entry"].pk}),

@@ -1,4 +1,4 @@
-"""The queue of pending proposals: approve with the kinds the mentor sets, or reject with a reason."""
+"""The queue of pending proposals: approve in the categories the mentor sets, or reject with a reason."""
 
 import pytest
 from django.urls import reverse
@@ -6,10 +6,20 @@ from django.urls import reverse
 from papers.models import Entry, Level
 from students import claims
 from students.models import Claim, ClaimAction, ClaimEvent, ClaimStatus
-from tests.conftest import enroll, make_user
+from tests.conftest import enroll, make_category, make_user
 from tests.mentors.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def info(topic):
+    return make_category(topic, "辅助信息")
+
+
+@pytest.fixture
+def task(topic):
+    return make_category(topic, "辅助任务")
 
 
 def queue_url(topic):
@@ -34,43 +44,55 @@ def test_queue_shows_the_papers_metadata_and_the_students_case(client, login, me
     assert "CVPR 2024" in card
     assert "A practical solution for robust monocular depth estimation." in card
     assert "Depth as an auxiliary task, like the list&#x27;s SKF." in card
-    assert "明 李" in card and '<span class="badge kind">Auxiliary task</span>' in card
+    assert "明 李" in card and '<span class="badge kind">辅助任务</span>' in card
 
 
-def test_the_students_proposed_kinds_are_ticked_in_the_approval_form(client, login, mentor, topic, proposal):
+def test_the_students_proposed_categories_are_ticked_in_the_approval_form(client, login, mentor, topic, info, proposal, task):
     login(mentor)
     card = client.get(queue_url(topic)).content.decode().split(f'id="proposal-{proposal.pk}"')[1]
-    task_box = card.split('value="auxiliary_task"')[1].split(">")[0]
-    info_box = card.split('value="auxiliary_information"')[1].split(">")[0]
+    task_box = card.split(f'value="{task.pk}"')[1].split(">")[0]
+    info_box = card.split(f'value="{info.pk}"')[1].split(">")[0]
     assert "checked" in task_box and "checked" not in info_box
+
+
+def test_the_proposals_page_runs_the_same_queries_for_few_and_many_proposals(client, login, mentor, topic, task, django_assert_max_num_queries):
+    students = [make_user(f"proposer{index}") for index in range(6)]
+    for index, user in enumerate(students):
+        enroll(user, topic)
+        claims.propose(user, topic, claims.PaperDetails(title=f"Paper number {index}", url=f"https://example.org/p{index}"),
+                       justification="", categories=[task])
+    login(mentor)
+    # session, user, enrollment, topic's categories, proposals, their categories, plus a few of the page's own.
+    with django_assert_max_num_queries(12):
+        assert len(client.get(queue_url(topic)).context["cards"]) == 6
 
 
 def test_queue_lists_only_pending_proposals_of_this_topic(client, login, mentor, topic, proposal, other_topic, other_student):
     elsewhere = make_user("elsewhere")
     enroll(elsewhere, other_topic)
-    claims.propose(elsewhere, other_topic, claims.PaperDetails(title="Elsewhere", url="https://example.org/e"), justification="", kinds={"auxiliary_task"})
-    rejected = claims.propose(other_student, topic, claims.PaperDetails(title="Rejected one", url="https://example.org/r"), justification="", kinds={"auxiliary_task"})
+    claims.propose(elsewhere, other_topic, claims.PaperDetails(title="Elsewhere", url="https://example.org/e"), justification="")
+    rejected = claims.propose(other_student, topic, claims.PaperDetails(title="Rejected one", url="https://example.org/r"), justification="", categories=[make_category(topic, "辅助任务")])
     claims.reject_proposal(rejected, actor=mentor, reason="No.")
     login(mentor)
     assert [card.proposal for card in client.get(queue_url(topic)).context["cards"]] == [proposal]
 
 
-def test_approving_adds_the_paper_with_the_mentors_kinds_claimed_by_the_proposer(client, login, mentor, student, topic, proposal):
+def test_approving_adds_the_paper_in_the_mentors_categories_claimed_by_the_proposer(client, login, mentor, student, topic, info, task, proposal):
     login(mentor)
-    response = client.post(approve_url(proposal), {"kinds": ["auxiliary_information", "auxiliary_task"]})
+    response = client.post(approve_url(proposal), {"categories": [info.pk, task.pk]})
     assert response.status_code == 302 and response.url == queue_url(topic)
     proposal.refresh_from_db()
     entry = Entry.objects.get(topic=topic, paper=proposal.proposed_paper)
-    assert (entry.level, entry.is_auxiliary_information, entry.is_auxiliary_task) == (Level.ADVANCED, True, True)
+    assert (entry.level, entry.category_names, entry.source) == (Level.ADVANCED, ["辅助信息", "辅助任务"], "proposal")
     assert (proposal.status, proposal.entry, proposal.decided_by) == (ClaimStatus.ACTIVE, entry, mentor)
     event = ClaimEvent.objects.filter(claim=proposal).last()
     assert (event.action, event.actor) == (ClaimAction.APPROVED, mentor)
     assert "Approved: “Depth Anything" in client.get(response.url).content.decode()
 
 
-def test_approving_with_htmx_swaps_the_card_and_says_so(client, login, mentor, topic, proposal):
+def test_approving_with_htmx_swaps_the_card_and_says_so(client, login, mentor, topic, task, proposal):
     login(mentor)
-    response = client.post(approve_url(proposal), {"kinds": ["auxiliary_task"]}, headers=HTMX)
+    response = client.post(approve_url(proposal), {"categories": [task.pk]}, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<article class="card proposal" id="proposal-{proposal.pk}"')
@@ -79,22 +101,23 @@ def test_approving_with_htmx_swaps_the_card_and_says_so(client, login, mentor, t
     assert 'id="messages"' in html and 'hx-swap-oob="true"' in html and "Approved: “Depth Anything" in html
 
 
-def test_approving_without_a_kind_is_refused_beside_the_kinds_and_changes_nothing(client, login, mentor, topic, proposal):
+def test_approving_without_a_category_is_refused_beside_the_categories_and_changes_nothing(client, login, mentor, topic, proposal):
     login(mentor)
     response = client.post(approve_url(proposal), {}, headers=HTMX)
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'<ul class="errorlist" id="proposal{proposal.pk}_kinds_error"><li>Choose at least one kind for the paper.</li></ul>' in html
+    assert f'<ul class="errorlist" id="proposal{proposal.pk}_categories_error"><li>Say which of the topic&#x27;s categories the paper belongs to.</li></ul>' in html
     proposal.refresh_from_db()
     assert proposal.status == ClaimStatus.PROPOSED
     assert not Entry.objects.filter(paper=proposal.proposed_paper).exists()
 
 
-def test_approving_with_an_unknown_kind_is_refused_and_changes_nothing(client, login, mentor, topic, proposal):
+@pytest.mark.parametrize("value", ["vibes", "999999", "<script>"])
+def test_approving_with_an_unknown_category_is_refused_and_changes_nothing(client, login, mentor, topic, proposal, value):
     login(mentor)
-    response = client.post(approve_url(proposal), {"kinds": ["vibes"]})
+    response = client.post(approve_url(proposal), {"categories": [value]})
     assert response.status_code == 400
-    assert "Select a valid choice. vibes is not one of the available choices." in response.content.decode()
+    assert "Choose categories of this topic." in response.content.decode()
     assert Claim.objects.get(pk=proposal.pk).status == ClaimStatus.PROPOSED
 
 
@@ -129,9 +152,16 @@ def test_rejecting_without_a_reason_is_refused_beside_the_reason_and_changes_not
     assert not ClaimEvent.objects.filter(claim=proposal, action=ClaimAction.REJECTED).exists()
 
 
-def test_deciding_a_proposal_twice_is_refused_with_a_message(client, login, mentor, topic, proposal):
+def test_approving_with_a_category_of_another_topic_is_refused(client, login, mentor, topic, proposal, other_topic):
+    foreign = make_category(other_topic, "辅助任务")
     login(mentor)
-    client.post(approve_url(proposal), {"kinds": ["auxiliary_task"]})
+    assert client.post(approve_url(proposal), {"categories": [foreign.pk]}).status_code == 400
+    assert Claim.objects.get(pk=proposal.pk).status == ClaimStatus.PROPOSED
+
+
+def test_deciding_a_proposal_twice_is_refused_with_a_message(client, login, mentor, topic, task, proposal):
+    login(mentor)
+    client.post(approve_url(proposal), {"categories": [task.pk]})
     response = client.post(reject_url(proposal), {"reason": "Changed my mind."}, headers=HTMX)
     assert response.status_code == 409
     assert "already been decided" in response.content.decode()
@@ -140,7 +170,7 @@ def test_deciding_a_proposal_twice_is_refused_with_a_message(client, login, ment
 
 def test_a_plain_claim_is_not_a_proposal_to_decide(client, login, mentor, topic, claimed):
     login(mentor)
-    assert client.post(approve_url(claimed), {"kinds": ["auxiliary_task"]}).status_code == 404
+    assert client.post(approve_url(claimed), {"categories": []}).status_code == 404
 
 
 def test_approval_and_rejection_forms_work_without_javascript(client, login, mentor, topic, proposal):

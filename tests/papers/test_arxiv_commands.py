@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from papers.management.commands.import_arxiv import ProgressBar
 from papers.models import Entry, ImportJob, Paper
+from tests.conftest import make_category
 from tests.papers.test_arxiv_fakes import FakeArxiv, fake_arxiv  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +21,17 @@ def import_arxiv(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_command_imports_onto_the_topic_with_a_progress_bar_and_a_summary(topic, fake_arxiv: FakeArxiv):
+@pytest.fixture
+def categories(topic):
+    return make_category(topic, "辅助信息"), make_category(topic, "辅助任务")
+
+
+def test_command_imports_onto_the_topic_with_a_progress_bar_and_a_summary(topic, categories, fake_arxiv: FakeArxiv):
     fake_arxiv.know("2401.00001", "2401.00002")
 
     out, err = import_arxiv(
         "https://arxiv.org/abs/2401.00001v2", "arXiv:2401.00002",
-        "--topic", topic.slug, "--level", "advanced", "--kind", "auxiliary_task", "--kind", "auxiliary_information",
+        "--topic", topic.slug, "--level", "advanced", "--category", "辅助任务", "--category", "辅助信息",
     )
 
     assert err.splitlines() == [f"[{'.' * 30}] 0/2   0%", f"[{'#' * 30}] 2/2 100%"]
@@ -34,7 +40,7 @@ def test_command_imports_onto_the_topic_with_a_progress_bar_and_a_summary(topic,
         f"Added to “{topic.title}”: 2; the others were already on its list and were left as they are.",
     ]
     entry = Entry.objects.get(topic=topic, paper__arxiv_id="2401.00001")
-    assert entry.kinds == ["auxiliary_information", "auxiliary_task"]
+    assert entry.category_names == ["辅助信息", "辅助任务"]
 
 
 def test_command_names_the_failed_ids_and_exits_with_an_error(topic, fake_arxiv: FakeArxiv):
@@ -51,12 +57,12 @@ def test_command_names_the_failed_ids_and_exits_with_an_error(topic, fake_arxiv:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["2401.00001", "nonsense", "--level", "advanced", "--kind", "auxiliary_task"], "“nonsense” is not an arXiv identifier"),
-        (["2401.00001", "--level", "intro", "--kind", "auxiliary_task"], "An advanced paper needs at least one kind; an intro paper has none."),
-        (["2401.00001", "--level", "advanced"], "An advanced paper needs at least one kind; an intro paper has none."),
+        (["2401.00001", "nonsense", "--level", "advanced", "--category", "辅助任务"], "“nonsense” is not an arXiv identifier"),
+        (["2401.00001", "--level", "intro", "--category", "辅助任务"], "categories are for advanced papers only"),
+        (["2401.00001", "--level", "advanced", "--category", "vibes"], "has no category vibes; its categories: 辅助信息, 辅助任务"),
     ],
 )
-def test_bad_input_is_refused_before_anything_is_created(topic, fake_arxiv: FakeArxiv, args, message):
+def test_bad_input_is_refused_before_anything_is_created(topic, categories, fake_arxiv: FakeArxiv, args, message):
     with pytest.raises(CommandError, match=message):
         import_arxiv(*args, "--topic", topic.slug)
     assert not ImportJob.objects.exists() and not fake_arxiv.queries

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from papers.models import Entry, ImportJob, JobKind, JobStatus, Paper
-from tests.conftest import make_entry, make_topic
+from tests.conftest import make_category, make_entry, make_topic
 from tests.papers.test_arxiv_fakes import FakeArxiv, FakePaper, fake_arxiv  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +17,11 @@ IMPORT_URL = reverse("arxiv_import")
 START_URL = reverse("arxiv_import_start")
 
 
-def import_data(topic, arxiv_ids: list[str], level: str = "advanced", kinds: tuple[str, ...] = ("auxiliary_task",)) -> dict:
-    return {"arxiv_id": arxiv_ids, "shown": arxiv_ids, "topic": topic.slug, "level": level, "kinds": list(kinds)}
+def import_data(topic, arxiv_ids: list[str], level: str = "advanced", categories: tuple[str, ...] = ("辅助任务",)) -> dict:
+    return {
+        "arxiv_id": arxiv_ids, "shown": arxiv_ids, "topic": topic.slug, "level": level,
+        "categories": [make_category(topic, name).pk for name in categories],
+    }
 
 
 def nothing_queued() -> bool:
@@ -153,8 +156,8 @@ def test_import_queues_a_job_and_shows_its_page(client, login, admin_user, topic
     response = client.post(START_URL, import_data(topic, ["2401.00001", "arXiv:2401.00002v3"]), follow=True)
 
     job = ImportJob.objects.get()
-    assert (job.kind, job.topic, job.level, job.is_auxiliary_task, job.created_by) == (
-        JobKind.IMPORT, topic, "advanced", True, admin_user,
+    assert (job.kind, job.topic, job.level, job.category_names, job.created_by) == (
+        JobKind.IMPORT, topic, "advanced", ["辅助任务"], admin_user,
     )
     assert list(job.items.values_list("arxiv_id", flat=True)) == ["2401.00001", "2401.00002"]
     assert DBTaskResult.objects.count() == 1
@@ -177,21 +180,27 @@ def test_import_through_the_task_backend_ends_with_its_summary(client, login, ad
     assert Entry.objects.get(topic=topic).paper.arxiv_id == "2401.00001"
 
 
-@pytest.mark.parametrize(
-    ("level", "kinds", "message"),
-    [
-        ("intro", ("auxiliary_task",), "An advanced paper needs at least one kind; an intro paper has none."),
-        ("advanced", (), "An advanced paper needs at least one kind; an intro paper has none."),
-    ],
-)
-def test_kinds_that_do_not_fit_the_level_are_refused_before_anything_is_queued(client, login, admin_user, topic, level, kinds, message):
+def test_categories_on_intro_papers_are_refused_before_anything_is_queued(client, login, admin_user, topic):
     login(admin_user)
 
-    response = client.post(START_URL, import_data(topic, ["2401.00001"], level=level, kinds=kinds))
+    response = client.post(START_URL, import_data(topic, ["2401.00001"], level="intro"))
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert message in page
+    assert "categories are for advanced papers only" in page
+    assert 'value="2401.00001" checked' in page  # the preview is still there
+    assert nothing_queued()
+
+
+def test_a_category_of_another_topic_is_refused_before_anything_is_queued(client, login, admin_user, topic):
+    foreign = make_category(make_topic("elsewhere"), "其他")
+    login(admin_user)
+
+    response = client.post(START_URL, {**import_data(topic, ["2401.00001"]), "categories": [foreign.pk]})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose categories of the chosen topic." in page
     assert 'value="2401.00001" checked' in page  # the preview is still there
     assert nothing_queued()
 
@@ -263,3 +272,15 @@ def test_import_page_links_its_sections_and_works_as_a_plain_form(client, login,
     assert f'action="{IMPORT_URL}"' in page and f'action="{reverse("arxiv_enrich")}"' in page
     assert f'href="{reverse("arxiv_jobs")}"' in page and f'href="{reverse("arxiv_matches")}"' in page
     assert Paper.objects.count() == 0
+
+
+def test_the_form_offers_the_chosen_topics_categories_and_htmx_swaps_them_for_another_topic(client, login, admin_user, topic):
+    make_category(topic, "辅助信息")
+    other = make_topic("tracking")
+    make_category(other, "进阶方法")
+    login(admin_user)
+    page = client.post(f"{IMPORT_URL}?topic={topic.slug}", {"ids": "2401.00001"}).content.decode()
+    assert "辅助信息" in page and "进阶方法" not in page
+    partial = client.get(IMPORT_URL, {"topic": other.slug}, headers={"HX-Request": "true", "HX-Target": "import-categories"})
+    html = partial.content.decode()
+    assert html.lstrip().startswith('<fieldset id="import-categories"') and "进阶方法" in html and "辅助信息" not in html

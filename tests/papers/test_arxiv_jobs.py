@@ -10,7 +10,7 @@ from papers import arxiv_jobs
 from papers.arxiv_jobs import ImportTarget, JobSummary
 from papers.models import Entry, ImportJob, ImportJobItem, ItemOutcome, JobStatus, Level, Paper
 from papers.tasks import run_arxiv_job
-from tests.conftest import make_entry
+from tests.conftest import make_category, make_entry
 from tests.papers.test_arxiv_fakes import FakeArxiv, FakePaper, fake_arxiv, recorded  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def ids(count: int, month: str = "2401") -> list[str]:
 
 
 def advanced_task(topic) -> ImportTarget:
-    return ImportTarget(topic=topic, level=Level.ADVANCED, kinds=frozenset({"auxiliary_task"}))
+    return ImportTarget(topic=topic, level=Level.ADVANCED, categories=(make_category(topic, "辅助任务"),))
 
 
 def import_job(topic, arxiv_ids: list[str], admin_user=None) -> ImportJob:
@@ -37,9 +37,9 @@ def test_import_creates_papers_and_puts_them_at_the_end_of_the_list(topic, advan
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.finished_at
     entries = list(Entry.objects.filter(topic=topic, paper__arxiv_id__startswith="2401").order_by("position"))
-    assert [(e.paper.arxiv_id, e.level, e.kinds, e.position) for e in entries] == [
-        ("2401.00001", "advanced", ["auxiliary_task"], 2),
-        ("2401.00002", "advanced", ["auxiliary_task"], 3),
+    assert [(e.paper.arxiv_id, e.level, e.category_names, e.position, e.source) for e in entries] == [
+        ("2401.00001", "advanced", ["辅助任务"], 2, "arxiv"),
+        ("2401.00002", "advanced", ["辅助任务"], 3, "arxiv"),
     ]
     paper = entries[0].paper
     assert paper.title == "Heat-bath random walks with Markov bases"
@@ -186,8 +186,8 @@ def test_an_unexpected_error_marks_the_job_failed(topic, fake_arxiv: FakeArxiv, 
 def test_a_paper_that_cannot_go_on_the_list_fails_alone(topic, fake_arxiv: FakeArxiv, monkeypatch):
     fake_arxiv.know("2401.00001", "2401.00002")
     job = import_job(topic, ["2401.00001", "2401.00002"])
-    # The level and kinds were checked when the job was made; should they be wrong now, the database refuses.
-    ImportJob.objects.filter(pk=job.pk).update(is_auxiliary_task=False)
+    # The level and categories were checked when the job was made; should they be wrong now, the database refuses.
+    ImportJob.objects.filter(pk=job.pk).update(level=Level.INTRO)
     original = arxiv_jobs.ListPlacement.place
 
     def repair_the_target_for_the_second(placement, paper):
@@ -283,8 +283,8 @@ def test_finished_job_page_query_count_does_not_grow_with_its_failures(client, l
     ImportJobItem.objects.filter(job=job).update(outcome=ItemOutcome.FAILED, reason="arXiv is away.")
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE)
     login(admin_user)
-    # session, user, the job with its counts, topic and author, the failed items with their papers
-    with django_assert_num_queries(4):
+    # session, user, the job with its counts, topic and author, its categories, the failed items with their papers
+    with django_assert_num_queries(5):
         page = client.get(job_url(job)).content.decode()
     assert page.count("2401.") >= size
 
@@ -294,7 +294,7 @@ def test_job_enqueued_by_the_page_is_a_database_task_for_the_worker(client, logi
 
     response = client.post(
         reverse("arxiv_import_start"),
-        {"arxiv_id": ["2401.00001"], "topic": topic.slug, "level": "advanced", "kinds": ["auxiliary_task"]},
+        {"arxiv_id": ["2401.00001"], "topic": topic.slug, "level": "advanced"},
     )
 
     job = ImportJob.objects.get()
@@ -305,12 +305,12 @@ def test_job_enqueued_by_the_page_is_a_database_task_for_the_worker(client, logi
 
 
 def test_a_paper_already_on_the_list_keeps_its_entry_as_it_is(topic, fake_arxiv: FakeArxiv):
-    entry = make_entry(topic, "DMM", arxiv_id="2407.08132", info=True, task=True)
+    entry = make_entry(topic, "DMM", arxiv_id="2407.08132", categories=("辅助信息", "辅助任务"))
     fake_arxiv.know(FakePaper("2407.08132", title="DMM: Disparity-Guided Multispectral Mamba"))
     job = arxiv_jobs.start_import(["2407.08132"], ImportTarget(topic=topic, level=Level.INTRO))
 
     run_arxiv_job.call(job.pk)
 
     entry.refresh_from_db()
-    assert (entry.level, entry.kinds) == ("advanced", ["auxiliary_information", "auxiliary_task"])
+    assert (entry.level, entry.category_names) == ("advanced", ["辅助信息", "辅助任务"])
     assert JobSummary.of(job.pk).job.added_count == 0

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from papers.models import Level
 from students import claims
-from tests.conftest import make_entry
+from tests.conftest import make_category, make_entry, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -54,22 +54,32 @@ def test_intro_papers_offer_no_claim_control(client, login, student, topic, intr
     assert reverse("claim_paper", args=[topic.slug, advanced_entry.pk]) in advanced_row
 
 
-def test_advanced_papers_filter_by_kind(client, login, student, topic, advanced_entry, second_entry):
-    info_only = make_entry(topic, "SAMLP", info=True, task=False)
+def test_advanced_papers_filter_by_the_topics_own_categories(client, login, student, topic, advanced_entry, second_entry):
+    info_only = make_entry(topic, "SAMLP", categories=("辅助信息",))
+    info, task = topic.categories.get(name="辅助信息"), topic.categories.get(name="辅助任务")
     login(student)
 
-    def shown(kind):
-        return {row.entry for row in client.get(topic_url(topic, kind=kind)).context["advanced_rows"]}
+    def shown(category):
+        return {row.entry for row in client.get(topic_url(topic, category=category)).context["advanced_rows"]}
 
-    assert shown("auxiliary_information") == {advanced_entry, info_only}
-    assert shown("auxiliary_task") == {advanced_entry, second_entry}
-    assert shown("both") == {advanced_entry}
+    assert shown(info.pk) == {advanced_entry, info_only}
+    assert shown(task.pk) == {advanced_entry, second_entry}
     assert shown("nonsense") == {advanced_entry, second_entry, info_only}
+    assert shown(make_category(make_topic("elsewhere"), "辅助信息").pk) == {advanced_entry, second_entry, info_only}
+
+
+def test_the_filters_name_the_topics_categories_and_say_which_is_shown(client, login, student, topic, advanced_entry, second_entry):
+    task = topic.categories.get(name="辅助任务")
+    login(student)
+    html = client.get(topic_url(topic, category=task.pk)).content.decode()
+    assert f'href="?category={task.pk}" id="filter-{task.pk}" class="filter current" aria-current="true"' in html
+    assert ">辅助信息</a>" in html
 
 
 def test_htmx_filter_returns_only_the_list_partial(client, login, student, topic, advanced_entry):
     login(student)
-    response = client.get(topic_url(topic, kind="both"), headers={"HX-Request": "true", "HX-Target": "advanced-papers"})
+    task = topic.categories.get(name="辅助任务")
+    response = client.get(topic_url(topic, category=task.pk), headers={"HX-Request": "true", "HX-Target": "advanced-papers"})
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="advanced-papers"')
     assert "<html" not in html
@@ -103,13 +113,13 @@ def test_topic_page_is_translated_into_chinese(client, login, student, topic, in
 def test_topic_page_query_count_does_not_grow_with_the_list(client, login, student, other_student, topic, size, django_assert_num_queries):
     for index in range(size):
         level = Level.INTRO if index % 3 == 0 else Level.ADVANCED
-        make_entry(topic, f"P{index}", level=level, info=index % 2 == 0, task=index % 2 == 1, position=index)
+        make_entry(topic, f"P{index}", level=level, categories=("辅助信息",) if index % 2 == 0 else ("辅助任务",), position=index)
     claims.claim(other_student, topic.entries.advanced().first())
     login(student)
-    # session, user, topic, enrollment, the student's open slot, all entries
-    # with paper and claim counts, the student's reading progress, recent
-    # arXiv submissions: the same eight queries for 10 or 500 papers.
-    with django_assert_num_queries(8):
+    # session, user, topic, enrollment, the topic's categories, the student's open slot,
+    # all entries with paper and claim counts, their categories, the student's reading
+    # progress, recent arXiv submissions, the materials: the same eleven queries for 10 or 500 papers.
+    with django_assert_num_queries(11):
         response = client.get(topic_url(topic))
     assert len(response.context["intro_rows"]) + len(response.context["advanced_rows"]) == size
 
@@ -163,3 +173,17 @@ def test_recent_arxiv_submissions_show_with_a_one_click_proposal(client, login, 
     assert "Depth Cues for Hazy Detection" in html
     assert "?arxiv=2611.01234" not in html  # mentors do not propose
     assert reverse("mentor_dashboard", args=[topic.slug]) in html
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_a_deadline_stored_near_the_ends_of_the_calendar_still_shows(client, login, student, topic, advanced_entry, year):
+    from datetime import UTC, datetime
+
+    from papers.models import Topic
+
+    Topic.objects.filter(pk=topic.pk).update(claim_deadline=datetime(year, 1 if year == 1 else 12, 1 if year == 1 else 31, tzinfo=UTC))
+    login(student)
+    response = client.get(topic_url(topic))
+    assert response.status_code == 200
+    assert f"{year:04d}-" in response.content.decode()
+    assert client.get(reverse("release_paper", args=[topic.slug])).status_code == 200

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from papers.models import Level
+from papers.models import Entry, Level
 from students import claims
 from students.models import Claim, ClaimAction, ClaimEvent, ClaimStatus, ReadingProgress, ReadingStatus
-from tests.conftest import make_entry, make_user, enroll
+from tests.conftest import enroll, make_category, make_entry, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true", "HX-Target": "advanced-papers"}
@@ -137,10 +137,36 @@ def test_database_refuses_a_claim_on_an_intro_paper(student, topic, intro_entry)
 
 def test_database_refuses_turning_a_claimed_paper_into_an_intro_paper(student, advanced_entry):
     claims.claim(student, advanced_entry)
+    advanced_entry.categories.clear()  # so that only the claim stands in the way
     advanced_entry.level = Level.INTRO
-    advanced_entry.is_auxiliary_information = advanced_entry.is_auxiliary_task = False
     with pytest.raises(IntegrityError), transaction.atomic():
         advanced_entry.save()
+
+
+def test_database_refuses_reactivating_a_released_claim_on_a_paper_that_became_intro(student, advanced_entry):
+    claim = claims.claim(student, advanced_entry)
+    claims.release(student, advanced_entry.topic)
+    advanced_entry.categories.clear()
+    Entry.objects.filter(pk=advanced_entry.pk).update(level=Level.INTRO)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.ACTIVE)
+    claim.status = ClaimStatus.ACTIVE
+    with pytest.raises(IntegrityError), transaction.atomic():
+        claim.save()
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.RELEASED
+    # A released claim on it may still change otherwise: the rule is about presenting, not history.
+    Claim.objects.filter(pk=claim.pk).update(justification="kept for the record")
+
+
+def test_database_refuses_a_category_on_an_intro_entry_or_from_another_topic(topic, intro_entry, advanced_entry):
+    info = advanced_entry.categories.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        intro_entry.categories.add(info)
+    foreign = make_category(make_topic("elsewhere"), "辅助信息")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        advanced_entry.categories.add(foreign)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(pk=advanced_entry.pk).update(level=Level.INTRO)
 
 
 def test_database_refuses_two_open_slots_for_one_student(student, topic, advanced_entry, second_entry):
@@ -285,3 +311,17 @@ def test_admin_cannot_turn_a_claimed_paper_into_an_intro_paper(client, admin_use
     assert "is claimed for a presentation and cannot become an intro paper" in response.content.decode()
     advanced_entry.refresh_from_db()
     assert advanced_entry.level == Level.ADVANCED
+
+
+def test_admin_shows_a_released_claim_read_only_and_refuses_to_reactivate_it(client, admin_user, student, topic, advanced_entry):
+    claim = claims.claim(student, advanced_entry)
+    claims.release(student, topic)
+    client.force_login(admin_user)
+    url = reverse("admin:students_claim_change", args=[claim.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    response = client.post(url, {"entry": advanced_entry.pk, "status": ClaimStatus.ACTIVE})
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.RELEASED
+    assert not Claim.objects.filter(status=ClaimStatus.ACTIVE).exists()

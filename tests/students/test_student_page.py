@@ -42,7 +42,7 @@ def test_student_page_shows_claim_schedule_and_feedback(client, login, student, 
 def test_student_sees_the_reason_when_a_proposal_is_rejected(client, login, student, mentor, topic):
     proposal = claims.propose(
         student, topic, claims.PaperDetails(title="A new paper", url="https://example.org/new"),
-        justification="recent", kinds={"auxiliary_task"},
+        justification="recent",
     )
     claims.reject_proposal(proposal, actor=mentor, reason="Not about auxiliary tasks.")
     login(student)

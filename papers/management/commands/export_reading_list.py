@@ -4,11 +4,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from papers.models import Topic
-from papers.serializers import reading_list_as_dict
+from papers.reading_lists import export_reading_list
 
 
 class Command(BaseCommand):
-    help = "Print a topic's reading list as JSON on standard output."
+    help = "Print a topic's reading list (papers, categories, materials) as JSON on standard output."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--topic", required=True, help="the topic's slug")
@@ -18,4 +18,4 @@ class Command(BaseCommand):
             found = Topic.objects.get(slug=topic)
         except Topic.DoesNotExist:
             raise CommandError(_("No topic with the slug “%(slug)s”.") % {"slug": topic}) from None
-        self.stdout.write(json.dumps(reading_list_as_dict(found), ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(export_reading_list(found), ensure_ascii=False, indent=2))

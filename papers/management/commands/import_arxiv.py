@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from papers import arxiv_jobs
 from papers.arxiv import InvalidArxivId, normalize_id_list
-from papers.models import ImportJob, Kind, Level, Topic
+from papers.models import ImportJob, Level, Topic
 
 
 class ProgressBar:
@@ -74,10 +74,11 @@ class Command(JobCommand):
         parser.add_argument("--topic", required=True, help="the topic's slug")
         parser.add_argument("--level", required=True, choices=Level.values)
         parser.add_argument(
-            "--kind", action="append", default=[], choices=Kind.values, dest="kinds", help="repeat for both kinds"
+            "--category", action="append", default=[], dest="categories", metavar="NAME",
+            help="one of the topic's categories, for advanced papers; repeat for several",
         )
 
-    def handle(self, *args, ids: list[str], topic: str, level: str, kinds: list[str], **options) -> None:
+    def handle(self, *args, ids: list[str], topic: str, level: str, categories: list[str], **options) -> None:
         target_topic = Topic.objects.filter(slug=topic).first()
         if target_topic is None:
             raise CommandError(_("No topic has the slug “%(slug)s”.") % {"slug": topic})
@@ -85,5 +86,13 @@ class Command(JobCommand):
             arxiv_ids = normalize_id_list(ids)
         except InvalidArxivId as error:
             raise CommandError(str(error)) from error
-        target = arxiv_jobs.ImportTarget(topic=target_topic, level=level, kinds=frozenset(kinds))
+        known = {category.name: category for category in target_topic.categories.all()}
+        unknown = [name for name in categories if name not in known]
+        if unknown:
+            raise CommandError(
+                _("“%(topic)s” has no category %(unknown)s; its categories: %(known)s.")
+                % {"topic": target_topic.slug, "unknown": ", ".join(unknown), "known": ", ".join(known) or "—"}
+            )
+        chosen = tuple(known[name] for name in dict.fromkeys(categories))
+        target = arxiv_jobs.ImportTarget(topic=target_topic, level=level, categories=chosen)
         self.run(self.start(lambda: arxiv_jobs.start_import(arxiv_ids, target)))

@@ -4,13 +4,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from papers.importer import import_reading_list
 from papers.models import Topic
-from papers.reading_list import parse
+from papers.reading_lists import import_file, slug_for_file
 from students.models import Enrollment, Role, StudentProfile
 
-SEED_PAGE = settings.BASE_DIR / "papers" / "data" / "xinya-topic-2.md"
-DEMO_TOPIC = "xinya-2"
+TOPIC_PAGES = settings.BASE_DIR / "papers" / "data" / "topics"
+# The demo mentor mentors these two; the demo students read the first.
+DEMO_TOPICS = ["02-auxiliary", "24-mot"]
 # username, password, first name, last name, role, student number
 DEMO_ACCOUNTS = [
     ("admin", "admin-demo", "Admin", "", "admin", ""),
@@ -22,21 +22,37 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Development only: load topic 2's reading list once and create demo accounts with known passwords."
+    help = "Development only: load the programme's topic pages once and create demo accounts with known passwords."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
         if not settings.DEMO_ACCOUNTS_ALLOWED:
             raise CommandError(_("Demo accounts exist only in development (DEBUG=1); refusing to create them."))
-        topic = Topic.objects.filter(slug=DEMO_TOPIC).first()
-        if topic is None:
-            summary = import_reading_list(parse(SEED_PAGE.read_text(encoding="utf-8")), slug=DEMO_TOPIC)
-            topic = summary.topic
-            for line in summary.lines():
-                self.stdout.write(line)
-        else:
-            self.stdout.write(_("Topic “%(topic)s” is already loaded; left as it is.") % {"topic": topic.title})
+        self._load_topics()
+        with transaction.atomic():
+            self._create_accounts()
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(_("Open http://127.0.0.1:8000 and log in as one of:")))
+        for username, password, _first, _last, role, _number in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<10} {password:<14} ({role})")
 
+    def _load_topics(self) -> None:
+        pages = sorted(TOPIC_PAGES.glob("*.md"))
+        known = set(Topic.objects.values_list("slug", flat=True))
+        loaded = 0
+        for page in pages:
+            if slug_for_file(page.name) in known:
+                continue
+            outcome = import_file(page.name, page.read_bytes())
+            if outcome.error:
+                raise CommandError(outcome.error)
+            loaded += 1
+        self.stdout.write(
+            _("Topics: %(loaded)d loaded, %(kept)d already there and left as they are.")
+            % {"loaded": loaded, "kept": len(pages) - loaded}
+        )
+
+    def _create_accounts(self) -> None:
+        topics = [Topic.objects.get(slug=slug) for slug in DEMO_TOPICS]
         User = get_user_model()
         for username, password, first, last, role, number in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
@@ -47,12 +63,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.save(update_fields=["password"])
-            if role in Role.values:
+            for topic in topics if role == Role.MENTOR else topics[:1] if role == Role.STUDENT else []:
                 Enrollment.objects.get_or_create(topic=topic, user=user, defaults={"role": role})
             if number:
                 StudentProfile.objects.get_or_create(user=user, defaults={"student_number": number})
-
-        self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(_("Open http://127.0.0.1:8000 and log in as one of:")))
-        for username, password, _first, _last, role, _number in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<10} {password:<14} ({role})")
