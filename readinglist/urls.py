@@ -10,3 +10,8 @@ urlpatterns = [
     path("", include("students.mentor_urls")),
     path("", include("papers.arxiv_urls")),
 ]
+
+handler400 = "readinglist.errors.bad_request"
+handler403 = "readinglist.errors.permission_denied"
+handler404 = "readinglist.errors.page_not_found"
+handler500 = "readinglist.errors.server_error"
