@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.validators import RegexValidator
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from papers.models import Topic
 from students.models import Enrollment, Role, StudentProfile
+
+# The one rule for a student number, whether a student signs up or an admin imports a roster: it
+# becomes the username they log in with. \A and \Z, because $ would also match before a final newline.
+validate_student_number = RegexValidator(
+    r"\A[0-9A-Za-z]{4,32}\Z", _("A student number has 4 to 32 letters or digits."), code="invalid"
+)
 
 
 def topic_for_code(code: str) -> Topic | None:

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import icalendar
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Topic
+from papers.templatetags.readinglist import local_datetime_text
 from students import claims
 from students.claims import ClaimRefused
 from students.mentors import person_name
@@ -24,10 +27,29 @@ from students.models import Claim, ClaimAction, ClaimStatus, Enrollment, Feedbac
 
 DEFAULT_TALK_LENGTH = timedelta(minutes=30)
 SCORE_RANGE = (Decimal(0), Decimal(100))
+# Talks happen this century: a year typed as 0001 or 9999 would overflow each move between time zones.
+PRESENTATION_YEARS = (2000, 2100)
+
+
+def is_presentation_time(at: datetime) -> bool:
+    """Within PRESENTATION_YEARS, read in the programme's time zone."""
+    zone = timezone.get_current_timezone()
+    first, last = PRESENTATION_YEARS
+    # Comparing aware datetimes subtracts their offsets as timedeltas: it cannot overflow.
+    return datetime(first, 1, 1, tzinfo=zone) <= at < datetime(last + 1, 1, 1, tzinfo=zone)
+
+
+def check_presentation_time(at: datetime | None) -> None:
+    if at is not None and not is_presentation_time(at):
+        first, last = PRESENTATION_YEARS
+        raise ClaimRefused(
+            _("Choose a date between %(first)d and %(last)d.") % {"first": first, "last": last}, code="time_range"
+        )
 
 
 def set_slot(claim: Claim, *, actor: AbstractBaseUser, at: datetime | None, order: int | None) -> Claim:
     """Give a claimed paper its presentation time and place in the running order (None clears them)."""
+    check_presentation_time(at)
     with transaction.atomic():
         claims.ensure_mentor(actor, claim.topic_id)
         claim = _lock_active_claim(claim)
@@ -99,13 +121,15 @@ def _lock_active_claim(claim: Claim) -> Claim:
 
 
 def _slot_note(at: datetime | None, order: int | None) -> str:
-    parts = [timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else str(_("no time"))]
+    parts = [local_datetime_text(at) if at else str(_("no time"))]
     if order is not None:
         parts.append(f"#{order}")
     return " · ".join(parts)
 
 
-# iCalendar (RFC 5545), written by hand: the format is small and a library would be the only new dependency.
+# iCalendar (RFC 5545), written by the icalendar library: escaping, folding and time formats are its job.
+
+CALENDAR_PRODUCT = "-//Xinya programme//readinglist//EN"
 
 
 def calendar(
@@ -115,58 +139,32 @@ def calendar(
     host: str,
     length: timedelta = DEFAULT_TALK_LENGTH,
     now: datetime | None = None,
-) -> str:
-    """One VEVENT per timed talk; `talks` come from scheduled_claims()."""
-    stamp = _utc(now or timezone.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Xinya programme//readinglist//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ical_text(topic.title)}",
-    ]
+) -> bytes:
+    """One VEVENT per timed talk, in UTC; `talks` come from scheduled_claims().
+
+    A stored time the schedule would refuse (see check_presentation_time) is left out rather than
+    overflowing; the schedule page still shows it, to be corrected.
+    """
+    feed = icalendar.Calendar()
+    feed.add("prodid", CALENDAR_PRODUCT)
+    feed.add("version", "2.0")
+    feed.add("calscale", "GREGORIAN")
+    feed.add("method", "PUBLISH")
+    # icalendar 7.3 types X-WR-CALNAME as unknown and would write it unescaped: say it is TEXT.
+    feed.add("x-wr-calname", icalendar.vText(topic.title))
+    stamp = (now or timezone.now()).astimezone(UTC)
     for talk in talks:
-        if talk.presentation_at is None:
+        if talk.presentation_at is None or not is_presentation_time(talk.presentation_at):
             continue
+        start = talk.presentation_at.astimezone(UTC)
         paper = talk.entry.paper
-        summary = f"{person_name(talk.student)}: {paper.display_name}"
-        description = f"{paper.title}\n{paper.link}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:claim-{talk.pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{_utc(talk.presentation_at)}",
-            f"DTEND:{_utc(talk.presentation_at + length)}",
-            f"SUMMARY:{ical_text(summary)}",
-            f"DESCRIPTION:{ical_text(description)}",
-            f"URL:{paper.link}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + "\r\n" for line in lines)
-
-
-def ical_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and line breaks."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def fold_line(line: str, limit: int = 75) -> str:
-    """Fold at `limit` octets (RFC 5545 §3.1) without splitting a UTF-8 character."""
-    pieces, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        # Continuation lines start with a space, which counts towards their limit.
-        if size + width > (limit if not pieces else limit - 1):
-            pieces.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        feed.add_component(icalendar.Event.new(
+            uid=f"claim-{talk.pk}@{host}",
+            stamp=stamp,
+            start=start,
+            end=start + length,
+            summary=f"{person_name(talk.student)}: {paper.display_name}",
+            description=f"{paper.title}\n{paper.link}",
+            url=paper.link or None,
+        ))
+    return feed.to_ical(sorted=False)

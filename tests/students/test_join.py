@@ -77,3 +77,15 @@ def test_student_logs_in_with_their_student_number(client, topic):
 def test_join_page_prefills_the_code_from_a_shared_link(client, topic):
     html = client.get(reverse("join") + f"?code={topic.enrollment_code}").content.decode()
     assert f'value="{topic.enrollment_code}"' in html
+
+
+@pytest.mark.parametrize("overrides", [
+    {"email": "l" * 243 + "@example.edu"},  # 255 characters: more than an account holds
+    {"name": "李" * 151},
+    {"student_number": "9" * 40},
+    {"name": "李\x00明"},
+])
+def test_sign_up_refuses_what_an_account_cannot_hold_and_creates_nothing(client, topic, overrides):
+    response = sign_up(client, topic, **overrides)
+    assert response.status_code == 400
+    assert not get_user_model().objects.exists()

@@ -82,3 +82,32 @@ def test_claim_control_says_how_many_intro_papers_are_missing(client, login, stu
     client.post(progress_url(intro_entry), {"status": "done"})
     html = client.get(topic.get_absolute_url()).content.decode()
     assert reverse("claim_paper", args=[topic.slug, advanced_entry.pk]) in html
+
+
+@pytest.mark.parametrize("next_url", [
+    "foo",
+    "javascript:alert(1)",
+    "//evil.example",
+    "https://evil.example/topics/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    " /topics/",
+    "/topics/\x00",
+    "\x00",
+    "/topics/\r\nSet-Cookie: x=1",
+    "a" * 10000,
+    "/" + "a" * 10000,
+])
+def test_a_next_that_is_not_a_same_site_path_falls_back_to_the_paper_page(client, login, student, intro_entry, next_url):
+    login(student)
+    response = client.post(progress_url(intro_entry), {"status": "done", "next": next_url})
+    assert response.status_code == 302
+    assert response.url == reverse("paper_detail", args=[intro_entry.topic.slug, intro_entry.pk])
+    assert ReadingProgress.objects.get(student=student, entry=intro_entry).status == ReadingStatus.DONE
+
+
+@pytest.mark.parametrize("next_url", ["/topics/topic-2/?kind=auxiliary_task", "/topics/topic-2/me/#notes"])
+def test_a_same_site_path_is_followed(client, login, student, intro_entry, next_url):
+    login(student)
+    response = client.post(progress_url(intro_entry), {"status": "done", "next": next_url})
+    assert (response.status_code, response.url) == (302, next_url)
