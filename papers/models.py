@@ -18,6 +18,12 @@ def new_enrollment_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+class EnrollmentMode(models.TextChoices):
+    CLOSED = "closed", _("Closed: with the mentors' code or a roster")
+    OPEN = "open", _("Open: students join while places last")
+    PREFERENCE = "preference", _("By preference round")
+
+
 class Topic(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     # The programme numbers its topics, not always uniquely: the site has two topics numbered 2.
@@ -27,6 +33,13 @@ class Topic(models.Model):
     # The topic page it was imported from, and the admin's corrections to that reading (PageChoices).
     source_name = models.CharField(_("imported from"), max_length=200, blank=True)
     import_choices = models.JSONField(_("import choices"), default=dict, blank=True)
+    # How students come in, and how many may (students.enrollment holds the rules).
+    enrollment_mode = models.CharField(
+        _("joining"), max_length=16, choices=EnrollmentMode.choices, default=EnrollmentMode.CLOSED
+    )
+    student_capacity = models.PositiveSmallIntegerField(
+        _("places for students"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
     claim_capacity = models.PositiveSmallIntegerField(
         _("students per paper"),
         default=1,
@@ -66,6 +79,13 @@ class Topic(models.Model):
             models.CheckConstraint(
                 condition=Q(claim_capacity__gte=1), name="topic_capacity_at_least_one"
             ),
+            models.CheckConstraint(
+                condition=Q(enrollment_mode__in=EnrollmentMode.values), name="topic_enrollment_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(student_capacity__isnull=True) | Q(student_capacity__gte=1),
+                name="topic_student_capacity_at_least_one",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +93,29 @@ class Topic(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("topic_detail", kwargs={"slug": self.slug})
+
+
+class Programme(models.Model):
+    """The programme's own settings: a single row, made on first use."""
+
+    topics_per_student = models.PositiveSmallIntegerField(
+        _("topics per student"), default=1, help_text=_("How many topics one student may be a student of.")
+    )
+
+    class Meta:
+        verbose_name = _("programme settings")
+        verbose_name_plural = _("programme settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="programme_single_row"),
+            models.CheckConstraint(condition=Q(topics_per_student__gte=1), name="programme_topics_per_student_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Programme settings"))
+
+    @classmethod
+    def current(cls) -> Programme:
+        return cls.objects.get_or_create(pk=1)[0]
 
 
 class Category(models.Model):

@@ -39,7 +39,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from papers.models import Topic
-from students.enrollment import create_student, enroll_student, validate_student_number
+from students.enrollment import JoinVia, create_student, join_topic, validate_student_number
 from students.models import Role, StudentProfile
 
 HEADERS = {
@@ -314,8 +314,8 @@ def _import_row(topic: Topic, row: RosterRow, report: RosterReport) -> None:
     profile = StudentProfile.objects.select_related("user").filter(student_number=row.student_number).first()
     if profile is None:
         user = create_student(name=row.name, student_number=row.student_number, email=row.email, password=None)
-        enroll_student(user, topic)
+        join_topic(user, topic, via=JoinVia.ROSTER)
         report.created.append(user)
         return
-    _enrollment, joined = enroll_student(profile.user, topic)
+    _enrollment, joined = join_topic(profile.user, topic, via=JoinVia.ROSTER)
     (report.enrolled if joined else report.unchanged).append(profile.user)

@@ -19,7 +19,7 @@ from papers.access import TopicAccess, get_topic_for_user
 from papers.models import Entry
 from students import claims
 from students.claims import Availability
-from students.enrollment import create_student, enroll_student
+from students.enrollment import EnrollmentRefused, JoinVia, create_student, join_topic
 from students.forms import JoinForm, ProgressForm, SignUpForm
 from students.models import Claim, Feedback, ReadingProgress, ReadingStatus
 from students.reading import reading_counts, set_progress
@@ -86,14 +86,19 @@ def join(request: HttpRequest) -> HttpResponse:
     form_class = JoinForm if request.user.is_authenticated else SignUpForm
     form = form_class(request.POST if request.method == "POST" else None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = request.user
-            if not user.is_authenticated:
-                user = create_student(
-                    name=form.cleaned_data["name"], student_number=form.cleaned_data["student_number"],
-                    email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
-                )
-            _enrollment, joined = enroll_student(user, form.topic)
+        try:
+            # A new account and its first topic come together, or not at all.
+            with transaction.atomic():
+                user = request.user
+                if not user.is_authenticated:
+                    user = create_student(
+                        name=form.cleaned_data["name"], student_number=form.cleaned_data["student_number"],
+                        email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
+                    )
+                _enrollment, joined = join_topic(user, form.topic, via=JoinVia.CODE)
+        except EnrollmentRefused as refusal:
+            form.add_error("code", refusal.messages[0])
+            return render(request, "students/join.html", {"form": form}, status=refusal.http_status)
         if not request.user.is_authenticated:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if joined:

@@ -89,3 +89,40 @@ def test_sign_up_refuses_what_an_account_cannot_hold_and_creates_nothing(client,
     response = sign_up(client, topic, **overrides)
     assert response.status_code == 400
     assert not get_user_model().objects.exists()
+
+
+# The joining rules: places, the programme's limit, open topics.
+
+
+def test_a_full_topic_refuses_a_code_join_and_creates_no_account(client, topic, db):
+    from django.contrib.auth import get_user_model
+
+    from papers.models import Topic
+    from tests.conftest import enroll, make_user
+
+    Topic.objects.filter(pk=topic.pk).update(student_capacity=1)
+    enroll(make_user("first"), topic)
+    response = client.post(reverse("join"), {
+        "code": topic.enrollment_code, "name": "李明", "student_number": "2024123456", "email": "li@example.edu",
+        "password1": "a long enough passphrase", "password2": "a long enough passphrase",
+    })
+    assert response.status_code == 409
+    assert "is full: all 1 places are taken" in response.content.decode()
+    assert not get_user_model().objects.filter(username="2024123456").exists()
+
+
+def test_a_student_in_as_many_topics_as_the_programme_allows_cannot_join_another(client, student, topic, db):
+    from tests.conftest import make_topic
+
+    other = make_topic("other")
+    client.force_login(student)
+    response = client.post(reverse("join"), {"code": other.enrollment_code})
+    assert response.status_code == 409
+    assert "as many as the programme allows" in response.content.decode()
+    assert not other.enrollments.exists()
+
+
+def test_joining_twice_is_not_refused_by_the_limit(client, student, topic):
+    client.force_login(student)
+    response = client.post(reverse("join"), {"code": topic.enrollment_code}, follow=True)
+    assert "You are already in" in response.content.decode()
