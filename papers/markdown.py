@@ -41,3 +41,16 @@ def _shift_headings(html: str, top_heading: int) -> str:
         return html
     shift = top_heading - min(levels)
     return _HEADING_TAG.sub(lambda match: f"<{match[1]}h{max(1, min(6, int(match[2]) + shift))}>", html)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def summarise(html: str, limit: int) -> str:
+    """The first paragraph of rendered Markdown as plain text, at most `limit` characters."""
+    first = html.split("</p>", 1)[0] if "<p>" in html else html
+    start = first.find("<p>")
+    text = _SPACES.sub(" ", _TAG.sub(" ", first[start:] if start >= 0 else first)).strip()
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#x27;", "'")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

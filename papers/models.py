@@ -30,6 +30,9 @@ class Topic(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     introduction = models.TextField(_("introduction"), blank=True, help_text=_("Markdown."))
+    # Derived from the introduction when the topic is saved: the page and the catalogue never render it again.
+    introduction_html = models.TextField(blank=True, editable=False)
+    summary = models.CharField(max_length=300, blank=True, editable=False)
     # The topic page it was imported from, and the admin's corrections to that reading (PageChoices).
     source_name = models.CharField(_("imported from"), max_length=200, blank=True)
     import_choices = models.JSONField(_("import choices"), default=dict, blank=True)
@@ -93,6 +96,20 @@ class Topic(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("topic_detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        self.render_introduction()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "introduction" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "introduction_html", "summary"}
+        super().save(*args, **kwargs)
+
+    def render_introduction(self) -> None:
+        """The stored HTML and the catalogue's summary of the introduction; bulk writers call this themselves."""
+        from papers.markdown import render_markdown, summarise  # noqa: PLC0415 - markdown is only needed here
+
+        self.introduction_html = render_markdown(self.introduction, top_heading=3)
+        self.summary = summarise(self.introduction_html, 300)
 
 
 class Programme(models.Model):

@@ -187,3 +187,18 @@ def test_a_deadline_stored_near_the_ends_of_the_calendar_still_shows(client, log
     assert response.status_code == 200
     assert f"{year:04d}-" in response.content.decode()
     assert client.get(reverse("release_paper", args=[topic.slug])).status_code == 200
+
+
+def test_the_introduction_is_rendered_once_when_saved_not_on_every_request(client, login, student, topic):
+    topic.introduction = "## 背景\n\nAuxiliary **information** helps. <script>alert(1)</script>\n\nMore."
+    topic.save()
+    topic.refresh_from_db()
+    assert "<strong>information</strong>" in topic.introduction_html and "<script>" not in topic.introduction_html
+    assert topic.summary == "Auxiliary information helps."
+    login(student)
+    from unittest import mock
+
+    with mock.patch("papers.markdown.render_markdown") as render:
+        html = client.get(topic_url(topic)).content.decode()
+    render.assert_not_called()
+    assert "<h3>背景</h3>" in html
