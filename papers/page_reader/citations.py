@@ -25,8 +25,9 @@ _YEAR_ONLY = re.compile(r"^(?P<year>\d{4})\s*年?$")
 _TRUNCATED_YEAR = re.compile(r"^(?P<venue>[A-Za-z][A-Za-z\-]{1,15})\s+(?:19|20)\d$")
 _ARXIV_NUMBER = re.compile(r"^(?P<venue>arxiv)[:\s]*\d{4}\.\d{4,5}(?:v\d+)?$", re.IGNORECASE)
 _ACCEPTED_TAIL = re.compile(
-    r"^(?:oral|spotlight|poster|workshops?|findings|highlight|accepted|best paper.{0,30}|main|long|short"
-    r"|口头报告|亮点)\b",
+    r"^(?:oral|spotlight|poster|workshops?|findings|highlight|accepted|best (?:student )?paper.{0,30}"
+    r"|outstanding (?:student )?paper.{0,30}|distinguished paper.{0,30}|honou?rable mention|main|long|short"
+    r"|口头报告|亮点|最佳论文|杰出论文)\b",
     re.IGNORECASE,
 )
 _SECOND_VENUE = re.compile(r"^\s*[/／,，;；、&]")
@@ -203,6 +204,10 @@ _SENTENCE_BREAK = re.compile(r"\.\s+|。")
 _YEAR_ANYWHERE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _AUTHOR_MARKS = re.compile(r"\bet al\b|等|\b[A-Z][a-z]+ [A-Z]{1,2}(?:,|$)")
 _INITIAL = re.compile(r"\b[A-Z]\.\s?[A-Z]?\.?\s")
+_DOTTED_INITIAL = re.compile(r"[A-Z]\.")
+_NEXT_INITIAL = re.compile(r"[A-Z]\.(?=[\s,;]|$)")
+# Identifiers whose digits are not the year: "DOI: 10.1109/TPAMI.2021.3055564", "arXiv:2012.13995".
+_IDENTIFIER = re.compile(r"\b10\.\d{4,9}/\S+|\b\d{4}\.\d{4,5}(?:v\d+)?\b")
 _BOOK_TAGS = frozenset({"M", "EB/OL", "OL", "S", "M/OL", "DB/OL", "CP/OL"})
 
 
@@ -221,7 +226,7 @@ def read_citation(text: str) -> Citation | None:
         return None
     if tagged := _GBT_TAG.search(text):
         return _read_gbt(text, tagged)
-    years = _YEAR_ANYWHERE.findall(text)
+    years = _YEAR_ANYWHERE.findall(_IDENTIFIER.sub(" ", text))
     year = int(years[-1]) if years else None
     if year is not None and (quoted := _QUOTED.search(text)):
         venue_text = text[quoted.end() :]
@@ -244,16 +249,20 @@ def read_citation(text: str) -> Citation | None:
 
 
 def _sentences(text: str) -> list[str]:
-    """The text cut at each full stop, except the one after an initial opening a name ("K. He", "A. B. Smith")."""
+    """The text cut at each full stop, except inside a name's initials: "K. He", "A. B. Smith", "Patel V. M." (cut
+    after the last initial only when a surname stands before them: "Patel V. M. DDPM-CD: ...")."""
     pieces, start = [], 0
     for stop in _SENTENCE_BREAK.finditer(text):
-        words = text[start : stop.start()].split()
-        is_initial = bool(words) and len(words[-1]) == 1 and words[-1].isupper()
-        opens_a_name = len(words) < 2 or words[-2].endswith(",") or words[-2] in ("and", "&") or (
-            len(words[-2]) == 2 and words[-2][0].isupper() and words[-2][1] == "."
-        )
-        if is_initial and opens_a_name:
-            continue
+        words = text[max(start, stop.start() - 160) : stop.start()].split()
+        if words and len(words[-1]) == 1 and words[-1].isupper() and stop.group() != "。":
+            if _NEXT_INITIAL.match(text, stop.end()):
+                continue  # "V. M.": more initials follow
+            first = len(words) - 1
+            while first > 0 and _DOTTED_INITIAL.fullmatch(words[first - 1]):
+                first -= 1
+            before = words[first - 1] if first > 0 else ""
+            if not before or before.endswith(",") or before in ("and", "&"):
+                continue  # the initials open a name: "K. He, X. Zhang", "and P. Haffner"
         pieces.append(text[start : stop.start()])
         start = stop.end()
     pieces.append(text[start:])

@@ -226,7 +226,9 @@ def _venue_and_parts(rest: str) -> tuple[VenueYear | None, list[str]]:
     """The first venue of the text after the link, and that text cut at every venue it holds."""
     found = venues_in(rest)
     if not found:
-        if (trailing := trailing_venue(rest)) is not None:
+        # "[Title](u) - CVPR 2017 ｜ 代码：[GitHub](u)": the venue ends the text before a "｜" separator
+        head = rest[: min((i for i in (rest.find("|"), rest.find("｜")) if i != -1), default=len(rest))]
+        if (trailing := trailing_venue(head.rstrip())) is not None:
             return trailing, [rest[: trailing.start]]
         return None, [rest]
     parts, position = [], 0
@@ -250,11 +252,12 @@ def _first_part(rest: str, parts: list[str]) -> tuple[str, str]:
 
 def _title_and_short_name(link_text: str, separator: str, body: str) -> tuple[str, str]:
     if not _is_title(link_text, separator, body):
-        return _split_short_name_suffix(link_text) if link_text and not is_generic_text(link_text) else ("", "")
+        return split_short_name_suffix(link_text) if link_text and not is_generic_text(link_text) else ("", "")
     body = _without_trailing_comment(body)
+    body = _before_field_comma(body)
     body = _without_repeated_label(link_text, body)
     if not link_text or is_generic_text(link_text) or title_key(body) == title_key(link_text):
-        return _split_short_name_suffix(body)
+        return split_short_name_suffix(body)
     if _reads_as_phrase(link_text):
         if _first_word(body) == _first_word(link_text):
             return body, ""  # the link text names the topic; the title follows in full
@@ -266,8 +269,12 @@ def _is_title(link_text: str, separator: str, body: str) -> bool:
     """Whether the text after the link is the work's title, not a description, authors or a descriptor."""
     if not body or body.casefold() in _DESCRIPTORS or body[0] in "(（[【":
         return False
-    if any(separator.startswith(mark) for mark in _DESCRIPTION_SEPARATORS) or separator in _LIST_SEPARATORS:
+    if any(separator.startswith(mark) for mark in _DESCRIPTION_SEPARATORS):
         return False
+    if separator in _LIST_SEPARATORS:
+        # "[DTCDSCN](u)，Building Change Detection for ...，GRSL 2021": after a name, a capitalised English title
+        return separator in (",", "，") and _is_latin_name(link_text) and not is_generic_text(link_text) \
+            and body[:1].isupper() and not has_cjk(body) and len(latin_words(body)) >= 3
     if any(char in _CJK_SENTENCE for char in body):
         return False
     if separator.startswith(_DASHES):
@@ -296,6 +303,15 @@ def _without_trailing_comment(body: str) -> str:
     return body
 
 
+def _before_field_comma(body: str) -> str:
+    """"TinyCD: A (Not So) Deep Learning Model，Neural Computing and Applications 2023": a full-width comma after an
+    English title sets off the next field (an English title never holds one)."""
+    head, comma, _rest = body.partition("，")
+    if comma and not has_cjk(head) and len(latin_words(head)) >= 3:
+        return head.rstrip(" ,:：")
+    return body
+
+
 def _without_repeated_label(link_text: str, body: str) -> str:
     """`[FairMOT](u): FairMOT : On the ...` repeats the name as a label: the title is what follows.
 
@@ -310,7 +326,7 @@ def _without_repeated_label(link_text: str, body: str) -> str:
     return body
 
 
-def _split_short_name_suffix(title: str) -> tuple[str, str]:
+def split_short_name_suffix(title: str) -> tuple[str, str]:
     """"An Image is Worth 16x16 Words (ViT)": the title and the short name it ends with."""
     match = _SHORT_NAME_SUFFIX.match(title)
     if match and read_venue(match["name"]) is None and not is_generic_text(match["name"]):

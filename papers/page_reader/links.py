@@ -247,8 +247,15 @@ _CODE_TEXTS = frozenset({
 })
 
 
+# "arXiv:2106.06847", "2106.06847v2", "doi:10.1109/...": an identifier says where the work is, not what it is.
+_IDENTIFIER_TEXT = re.compile(
+    r"(?:arxiv\s*[:：]?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|(?:doi\s*[:：]?\s*)?10\.\d{4,9}/\S+", re.IGNORECASE
+)
+
+
 def is_generic_text(text: str) -> bool:
-    return text.strip(" []【】()（）:：*_`").casefold() in _GENERIC_TEXTS
+    words = text.strip(" []【】()（）:：*_`").casefold()
+    return words in _GENERIC_TEXTS or _IDENTIFIER_TEXT.fullmatch(words) is not None
 
 
 def is_code_link(link: Link) -> bool:

@@ -20,7 +20,7 @@ _STANDARD = re.compile(
 # Words naming a course, a tutorial, documentation, a blog, a book, a tool or a repository.
 _MATERIAL_WORDS = re.compile(
     r"教程|教材|课程|视频|博客|笔记|解读|讲解|文档|手册|指南|官方|主页|官网|网站|平台|仓库|合集|汇总|资源|入门教学|工具|"
-    r"代码库|软件|开源|"
+    r"代码库|软件|开源|排行榜|榜单|挑战赛|竞赛|比赛|\bleaderboards?\b|"
     r"速查|安装|\b(?:tutorials?|courses?|lectures?|blogs?|docs|documentation|guides?|handbook|readme|homepage|"
     r"website|videos?|playlist|cookbook|awesome|cheat ?sheets?|books?|textbook|quick ?start|getting started|"
     r"installation|walkthrough|how to|repository|repo|wiki)\b",
@@ -70,6 +70,13 @@ def link_identity(url: str | None) -> str:
     """What makes two links the same paper: the arXiv identifier, else the link without its decorations."""
     arxiv_id = arxiv_id_from_url(url)
     return f"arxiv:{arxiv_id}" if arxiv_id else url_key(url)
+
+
+def reads_as_dataset_paper(text: EntryText) -> bool:
+    """In a list of datasets, a work written with its venue ("ScanNet: ... (CVPR 2017)", "JailbreakBench (NeurIPS
+    2024)") is the dataset's paper; a home page, a download, a leaderboard or a repository without one is a material."""
+    return bool(text.venue) and classify_url(text.url) not in (LinkKind.CODE, LinkKind.MATERIAL) \
+        and not is_standard_document(text.title or text.material_title)
 
 
 def reads_as_cited_paper(text: EntryText) -> bool:

@@ -28,7 +28,7 @@ from papers.page_reader import (
 from papers.page_reader.front_matter import read_front_matter, split_title
 from papers.page_reader.lines import EntryText
 from papers.page_reader.links import LinkKind, classify_url, is_code_link, is_generic_text
-from papers.page_reader.materials import link_identity, reads_as_cited_paper, reads_as_material
+from papers.page_reader.materials import link_identity, reads_as_dataset_paper, reads_as_material
 from papers.page_reader.sections import category_name, clean_heading, is_generic_name, paper_role_named
 from papers.page_reader.structure import MAX_TITLE, Kind, Line, classify, read_lines, split_lines
 from papers.page_reader.walk import PageWalk, Part, RawEntry, ReadPage, heading_words
@@ -122,9 +122,10 @@ class _Assembly:
         """Links the page lists in its materials sections: the same link elsewhere is a material too."""
         links = set()
         for raw in self.page.entries:
-            if raw.role == SectionRole.MATERIALS and raw.reading.entry.url and classify_url(raw.reading.entry.url) \
-                    is not LinkKind.PAPER:
-                links.add(link_identity(raw.reading.entry.url))
+            text = raw.reading.entry
+            if raw.role == SectionRole.MATERIALS and text.url and classify_url(text.url) is not LinkKind.PAPER \
+                    and not (_lists_datasets(raw.part) and reads_as_dataset_paper(text)):
+                links.add(link_identity(text.url))
         links.discard("")
         return links
 
@@ -151,7 +152,7 @@ class _Assembly:
             self.built.chosen_away = self.built.chosen_away or chosen is not None
             return
         if section_role == SectionRole.MATERIALS and chosen is None and _lists_datasets(raw.part) \
-                and reads_as_cited_paper(text):
+                and reads_as_dataset_paper(text):
             section_role = paper_role_named(raw.part.heading)  # "ScanNet (CVPR 2017)" under "2.4 常用数据集"
         is_material = section_role == SectionRole.MATERIALS or reads_as_material(text, self.material_links)
         if section_role == SectionRole.MATERIALS and classify_url(text.url) is LinkKind.PAPER:

@@ -26,6 +26,10 @@ _MATERIAL_ENDINGS = (
 _LOOSE_MATERIAL_WORDS = frozenset({"资料", "参考资料", "资源", "resources", "materials", "links"})
 # A dataset's home page is a material, a dataset's paper is a paper: under these, each link decides.
 _DATASET_WORDS = frozenset({"数据集", "datasets"})
+# "常用数据集与评测", "数据集与 Benchmark", "Datasets and Benchmarks": datasets joined to what else is listed.
+_DATASETS_AND = re.compile(r"(数据集|\bdatasets?\b)\s*(?:[与和及、&/,，+]|and\b)", re.IGNORECASE)
+# In a materials heading, these say datasets or benchmarks are listed too: "评测基准与工具", "数据与基准".
+_DATASET_MENTIONS = re.compile(r"数据集|基准|评测|测评|\bdatasets?\b|\bbenchmarks?\b", re.IGNORECASE)
 _LITERATURE_WORDS = (
     "文献", "论文", "综述", "阅读", "paper", "reading", "reference", "bibliography", "literature", "publication", "survey",
 )
@@ -46,8 +50,8 @@ _ENDING_NOISE = re.compile(r"\s*(?:[（(][^()（）]{0,40}[)）])?[\s:：.。!�
 # Notes that make the papers below them intro papers, or say they may be presented (checked second: "不可选择
 # 此部分文献汇报" holds "可选择此部分文献汇报").
 _INTRO_NOTES = re.compile(
-    r"仅用于入门|仅供入门|只用于入门|仅供阅读|仅作阅读|仅用于阅读|只用于阅读|不可选择|不能选择|不得选择|不可选|"
-    r"不(?:可|能|得)?(?:用于|用作|作为|作|参与|纳入)汇报|不可汇报|不能汇报|"
+    r"仅用于入门|仅供入门|只用于入门|仅供阅读|仅作阅读|仅用于阅读|只用于阅读|不(?:可以?|能|得)选(?:择)?|"
+    r"不(?:可以?|能|得)?(?:用于|用作|作为|作|参与|纳入)(?:专题)?汇报|不(?:可以?|能|得)(?:进行)?(?:专题)?汇报|"
     r"not (?:be )?(?:chosen|selected|eligible|available|used) for (?:the |a )?presentations?|"
     r"not for (?:the )?presentations?|"
     r"(?:cannot|can't|may not|must not) be (?:chosen|selected|presented)|(?:reading )?practice only|reading only|"
@@ -55,7 +59,7 @@ _INTRO_NOTES = re.compile(
     re.IGNORECASE,
 )
 _ADVANCED_NOTES = re.compile(
-    r"可(?:以)?(?:在此部分)?选择.{0,12}汇报|可在此部分选择|可用于汇报|可作为汇报|"
+    r"可(?:以)?(?:在此部分)?选择.{0,12}汇报|可在此部分选择|可(?:以)?(?:用于|用作|作为|选作|选为|进行)?(?:专题)?汇报|"
     r"(?:can|may) (?:be )?(?:chosen|selected|presented)|eligible for (?:the )?presentation",
     re.IGNORECASE,
 )
@@ -83,10 +87,11 @@ class RoleHint:
     word: str  # the word that said so, for the reason shown to the admin
     # "相关文献" only says "papers": it neither ends a note's hold nor overrides the role a section inherits.
     is_weak: bool = False
+    names_datasets: bool = False  # the heading also names datasets or benchmarks ("评测基准与工具")
 
     @property
     def lists_datasets(self) -> bool:
-        return self.role == SectionRole.MATERIALS and self.word in _DATASET_WORDS
+        return self.role == SectionRole.MATERIALS and (self.word in _DATASET_WORDS or self.names_datasets)
 
     @property
     def may_hold_papers(self) -> bool:
@@ -119,10 +124,13 @@ def role_from_words(heading: str) -> RoleHint | None:
 def _role_from_words(heading: str) -> RoleHint | None:
     text = heading.casefold()
     ending = _ENDING_NOISE.sub("", text)
-    material = _first_in(text, _MATERIAL_WORDS) or _last_in(ending, _MATERIAL_ENDINGS)
+    datasets_and = _DATASETS_AND.search(text)
+    material = _first_in(text, _MATERIAL_WORDS) or _last_in(ending, _MATERIAL_ENDINGS) or (
+        datasets_and.group(1) if datasets_and else ""
+    )
     literature = _first_in(text, _LITERATURE_WORDS)
     if material and not literature:
-        return RoleHint(SectionRole.MATERIALS, material)
+        return RoleHint(SectionRole.MATERIALS, material, names_datasets=_DATASET_MENTIONS.search(text) is not None)
     if material and literature:
         return None
     intro = _first_in(text, _INTRO_WORDS)

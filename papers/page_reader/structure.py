@@ -17,6 +17,7 @@ from papers.page_reader.lines import (
     names_the_link,
     read_linked_entry,
     read_unlinked_entry,
+    split_short_name_suffix,
     venue_alone,
 )
 from papers.page_reader.links import Link, find_links, is_generic_text
@@ -229,7 +230,7 @@ def _opens_with(text: str, link: Link, *, is_list_item: bool) -> bool:
         return True
     if names_the_link(text[: link.start]):
         return True  # "DETR: [End-to-End Object Detection with Transformers](u)"
-    if not is_list_item or len(prefix) > _PREFIX_LIMIT and not _is_label_before(text[: link.start], prefix):
+    if not is_list_item or (len(prefix) > _PREFIX_LIMIT and not _is_label_before(text[: link.start], prefix)):
         return False
     return not any(char in _CJK_SENTENCE or char in "“”\"「」‘’：:" for char in prefix)
 
@@ -256,8 +257,10 @@ def _runs_on_as_a_sentence(text: str, first: Link, shown: list[Link]) -> bool:
 def _names_only_a_venue(link: Link) -> bool:
     """`CLIP（[ICML 2021](u)）用 4 亿图文对...`: a link named after a venue points from prose at a paper.
 
-    `[BraTS 2021](u)` is a dataset's name with a year, not a venue.
+    `[BraTS 2021](u)` is a dataset's name with a year, not a venue; `[arXiv:2106.06847](u)` is the paper's identifier.
     """
+    if is_generic_text(link.text):
+        return False
     venue = read_venue(link.text)
     return venue is not None and (venue.venue.casefold() in KNOWN_VENUES or venue.venue.isupper())
 
@@ -358,6 +361,10 @@ _COLUMN_WORDS = {
 }
 
 
+# A header naming what the table lists: its name column when no column says 论文 or 标题 ("| 数据集 | 任务 | 链接 |").
+_LISTED_THING_WORDS = ("数据集", "dataset", "资源", "resource", "工具", "tool", "课程", "course", "教材", "书", "book")
+
+
 def is_separator_row(text: str) -> bool:
     return "-" in text and "|" in text and set(text) <= set("|-: \t")
 
@@ -377,7 +384,24 @@ def table_columns(header: list[str]) -> dict[str, int]:
             if role not in columns and any(name in words for name in names):
                 columns[role] = index
                 break
+    if "title" not in columns:
+        taken = set(columns.values())
+        named = (i for i, cell in enumerate(header) if i not in taken and any(
+            name in clean(cell).casefold() for name in _LISTED_THING_WORDS))
+        if (index := next(named, None)) is not None:
+            columns["title"] = index
     return columns
+
+
+def _name_cell(cells: list[str], links_by_cell: list[list[Link]], columns: dict[str, int]) -> str:
+    """The leftmost cell that names the row in words: not a link, a number, or a venue, year or note column."""
+    other = {columns.get(role) for role in ("venue", "year", "link", "note", "authors", "short")}
+    for index, cell in enumerate(cells):
+        words = strip_separators(cell)
+        if index not in other and not links_by_cell[index] and any(char.isalpha() for char in words) \
+                and read_venue(words) is None and not is_generic_text(words):
+            return words[:MAX_TITLE]
+    return ""
 
 
 def read_table_row(text: str, columns: dict[str, int]) -> Reading:
@@ -395,8 +419,9 @@ def read_table_row(text: str, columns: dict[str, int]) -> Reading:
     if title_links and title_links[0].start <= 2:
         entry = read_linked_entry(title_cell, links_by_cell[title_index], title_links[0])
     else:
+        named, short = split_short_name_suffix(strip_separators(title_cell))  # "Non-local ... Networks (NL)"
         entry = read_unlinked_entry(title_cell, links_by_cell[title_index]) or EntryText(
-            title=strip_separators(title_cell), material_title=strip_separators(title_cell)
+            title=named, short_name=short, material_title=strip_separators(title_cell)
         )
     url = entry.url
     if url is None and shown:
@@ -416,12 +441,15 @@ def read_table_row(text: str, columns: dict[str, int]) -> Reading:
         short_name = strip_separators(cells[columns["short"]])[:100] or short_name
     note = cells[columns["note"]] if "note" in columns and columns["note"] < len(cells) else entry.note
     title = entry.title if not is_generic_text(entry.title) else ""
+    material_title = entry.material_title if not is_generic_text(entry.material_title) else ""
+    if not title and url is not None:
+        title = material_title = _name_cell(cells, links_by_cell, columns)  # "| Kinetics-400 | ... | [官网](u) |"
     if not title and url is None and not venue:
         return Reading(Shape.TEXT, links=all_links, text=text)
     extra = tuple(link for _index, link in shown if link.url != url)
     row = EntryText(
         title=title, short_name=short_name, url=url, venue=venue, year=year,
-        material_title=entry.material_title or title, note=strip_separators(note)[:1000], extra_links=extra,
+        material_title=material_title or title, note=strip_separators(note)[:1000], extra_links=extra,
         year_out_of_range=year_out_of_range, is_book_or_web=entry.is_book_or_web,
     )
     return _checked(Reading(Shape.ENTRY if url else Shape.CITATION, row, all_links, text))
