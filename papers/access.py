@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from papers.models import Topic
 class TopicAccess:
     topic: Topic
     role: str | None  # "student", "mentor", or None for staff who are not enrolled
+    last_activity_at: datetime | None = None  # the person's own, in this topic
 
     @property
     def is_student(self) -> bool:
@@ -31,9 +33,9 @@ class TopicAccess:
 def get_topic_for_user(user: AbstractBaseUser, slug: str) -> TopicAccess:
     """404 for a topic the user is not part of, so its existence does not leak."""
     topic = get_object_or_404(Topic, slug=slug)
-    role = topic.enrollments.filter(user=user).values_list("role", flat=True).first() if user.is_authenticated else None
-    if role is not None:
-        return TopicAccess(topic=topic, role=role)
+    enrolled = topic.enrollments.filter(user=user).values_list("role", "last_activity_at").first() if user.is_authenticated else None
+    if enrolled is not None:
+        return TopicAccess(topic=topic, role=enrolled[0], last_activity_at=enrolled[1])
     if user.is_authenticated and user.is_staff:
         return TopicAccess(topic=topic, role=None)
     raise Http404(_("No such topic."))

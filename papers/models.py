@@ -33,6 +33,9 @@ class Topic(models.Model):
     # Derived from the introduction when the topic is saved: the page and the catalogue never render it again.
     introduction_html = models.TextField(blank=True, editable=False)
     summary = models.CharField(max_length=300, blank=True, editable=False)
+    # Counts changes to the reading list other than claims (an import, the admin, an arXiv import):
+    # with the topic's last claim event, it tells a student's open page whether anything changed.
+    list_version = models.PositiveIntegerField(default=0, editable=False)
     # The topic page it was imported from, and the admin's corrections to that reading (PageChoices).
     source_name = models.CharField(_("imported from"), max_length=200, blank=True)
     import_choices = models.JSONField(_("import choices"), default=dict, blank=True)
@@ -103,6 +106,10 @@ class Topic(models.Model):
         if update_fields is not None and "introduction" in update_fields:
             kwargs["update_fields"] = {*update_fields, "introduction_html", "summary"}
         super().save(*args, **kwargs)
+
+    @classmethod
+    def list_changed(cls, topic_id: int) -> None:
+        cls.objects.filter(pk=topic_id).update(list_version=models.F("list_version") + 1)
 
     def render_introduction(self) -> None:
         """The stored HTML and the catalogue's summary of the introduction; bulk writers call this themselves."""

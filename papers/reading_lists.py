@@ -432,8 +432,10 @@ def _import(reading_list: ReadingList, slug: str) -> ImportSummary:
     _update_topic(topic, reading_list)
     categories = _sync_categories(topic, reading_list)
     papers = _sync_papers(topic, reading_list.papers, summary)
-    _sync_entries(topic, reading_list.papers, papers, categories, summary)
+    reordered = _sync_entries(topic, reading_list.papers, papers, categories, summary)
     summary.materials_changed = _sync_materials(topic, reading_list.materials)
+    if summary.changed or reordered:
+        Topic.list_changed(topic.pk)
     return summary
 
 
@@ -551,7 +553,8 @@ def _apply_page_fields(existing: Paper, paper: ListedPaper, *, own: bool) -> boo
 
 def _sync_entries(
     topic: Topic, listed: list[ListedPaper], papers: list[Paper], categories: dict[str, Category], summary: ImportSummary
-) -> None:
+) -> bool:
+    """True when any entry was written, even only moved up or down the list."""
     existing = {
         entry.paper_id: entry for entry in Entry.objects.filter(topic=topic).select_related("paper").prefetch_related("categories")
     }
@@ -605,6 +608,7 @@ def _sync_entries(
     through.objects.bulk_create(links_to_add)
     summary.entries_created = len(new_entries)
     _remove_unlisted(topic, [entry for paper_id, entry in existing.items() if paper_id not in wanted], summary)
+    return bool(changed_entries)
 
 
 def _refuse_claimed_becoming_intro(existing: dict[int, Entry], wanted: dict[int, tuple[ListedPaper, int]]) -> None:

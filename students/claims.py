@@ -109,6 +109,18 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
     return new
 
 
+def choose(student: AbstractBaseUser, entry: Entry) -> tuple[Claim, bool]:
+    """A student's choice of a paper on the list: claimed, or switched to (True) when they already hold a slot.
+
+    One transaction decides which, so the topic page offers one button whatever the student holds.
+    """
+    with transaction.atomic():
+        change = _begin(student, entry.topic_id, None)
+        if change.current is None:
+            return claim(student, entry), False
+        return switch(student, entry), True
+
+
 @dataclass(slots=True)
 class _SlotChange:
     enrollment: Enrollment

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from papers.access import TopicAccess, get_topic_for_mentor
 from papers.models import Category, Topic
+from readinglist.paging import page_number, page_of
 from students import claims, mentors, schedule
 from students.claims import ClaimRefused, RowState
 from students.mentor_forms import (
@@ -37,6 +38,9 @@ from students.models import Claim, Enrollment
 
 # Progress across students
 
+# A long class reads page by page: 50 students, then "show more".
+STUDENTS_PER_PAGE = 50
+
 
 @require_GET
 @login_required
@@ -49,18 +53,34 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         mentors.student_enrollments(topic), chosen["show"], intro_required=chosen["behind"],
         inactive_days=chosen["days"],
     )
+    page = page_of(mentors.sort_students(enrollments, chosen["sort"]), page_number(request), STUDENTS_PER_PAGE)
     context = {
         "topic": topic,
         "form": form,
         "chosen": chosen,
-        "rows": mentors.student_rows(topic, mentors.sort_students(enrollments, chosen["sort"])),
+        "rows": mentors.student_rows(topic, page.items),
+        "page": page,
+        "page_links": _page_links(request, page),
         "sort_links": _sort_links(request),
     }
-    if request.htmx and request.htmx.target == "students":
-        return render(request, "mentors/dashboard.html#students", context)
+    target = request.htmx.target if request.htmx else None
+    if target in ("students", "more-students"):
+        partial = "students" if target == "students" else "student-rows"
+        return render(request, f"mentors/dashboard.html#{partial}", context)
     context["coverage"] = mentors.coverage(topic)
     context["pending_count"] = mentors.pending_proposals(topic).count()
     return render(request, "mentors/dashboard.html", context)
+
+
+def _page_links(request: HttpRequest, page) -> dict[str, str]:
+    """The dashboard's URLs of the next and previous pages, keeping the filter and the sort."""
+    links = {}
+    for name, number in (("next", page.next_number), ("previous", page.previous_number)):
+        if number:
+            query = request.GET.copy()
+            query["page"] = str(number)
+            links[name] = f"?{query.urlencode()}"
+    return links
 
 
 def _sort_links(request: HttpRequest) -> dict[str, str]:
@@ -69,6 +89,7 @@ def _sort_links(request: HttpRequest) -> dict[str, str]:
     for sort in mentors.StudentSort:
         query = request.GET.copy()
         query["sort"] = sort.value
+        query.pop("page", None)
         links[sort.value] = f"?{query.urlencode()}"
     return links
 

@@ -126,14 +126,14 @@ class StudentRow:
         return self.slot if self.slot is not None and self.slot.status == ClaimStatus.PROPOSED else None
 
 
-def student_rows(topic: Topic, enrollments: QuerySet[Enrollment]) -> list[StudentRow]:
-    """Five queries: the intro total, the students, the topic's open slots and their categories."""
+def student_rows(topic: Topic, enrollments: Iterable[Enrollment]) -> list[StudentRow]:
+    """Five queries: the intro total, the students, their open slots in the topic and the slots' categories."""
     intro_total = topic.entries.intro().count()
     enrollments = list(enrollments)
     slots = {
         slot.student_id: slot
         for slot in Claim.objects.open()
-        .filter(topic=topic)
+        .filter(topic=topic, student_id__in=[enrollment.user_id for enrollment in enrollments])
         .select_related("entry__paper", "proposed_paper")
         .prefetch_related("entry__categories", "proposed_categories")
     }
@@ -331,21 +331,21 @@ def export_table(topic: Topic) -> Iterator[list[str | int]]:
         paper = slot.paper if slot else None
         categories = (slot.entry.categories.all() if slot.entry_id else slot.proposed_categories.all()) if slot else []
         yield [
-            _cell(enrollment.student_number or ""), _cell(row.student.get_username()), _cell(row.name),
+            spreadsheet_cell(enrollment.student_number or ""), spreadsheet_cell(row.student.get_username()), spreadsheet_cell(row.name),
             enrollment.intro_done, row.intro_total, enrollment.advanced_done,
             slot.get_status_display() if slot else str(_("No paper yet")),
-            _cell(paper.display_name if paper else ""), _cell(paper.title if paper else ""),
-            _cell(", ".join(category.name for category in categories)), paper.link if paper else "",
+            spreadsheet_cell(paper.display_name if paper else ""), spreadsheet_cell(paper.title if paper else ""),
+            spreadsheet_cell(", ".join(category.name for category in categories)), paper.link if paper else "",
             _local(slot.presentation_at if slot else None),
             slot.presentation_order if slot and slot.presentation_order is not None else "",
             (str(_("yes")) if slot.presented else str(_("no"))) if slot else "",
             str(slot.score) if slot and slot.score is not None else "",
-            _cell(slot.presentation_feedback if slot else ""),
+            spreadsheet_cell(slot.presentation_feedback if slot else ""),
             _local(enrollment.last_activity_at),
         ]
 
 
-def _cell(text: str) -> str:
+def spreadsheet_cell(text: str) -> str:
     """Text typed by people, made inert: a spreadsheet would run a cell starting with = as a formula."""
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 

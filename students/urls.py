@@ -4,6 +4,8 @@ from students import proposal_views, staff_views, topic_page, views
 
 urlpatterns = [
     path("topics/<slug:slug>/", topic_page.topic_detail, name="topic_detail"),
+    path("topics/<slug:slug>/live/", topic_page.topic_live, name="topic_live"),
+    path("topics/<slug:slug>/reading/", topic_page.update_reading, name="update_reading"),
     path("join/", views.join, name="join"),
     path("topics/<slug:slug>/me/", views.student_page, name="student_page"),
     path("topics/<slug:slug>/papers/<int:entry_id>/", views.paper_detail, name="paper_detail"),

@@ -23,27 +23,35 @@ from students.enrollment import EnrollmentRefused, JoinVia, create_student, join
 from students.forms import JoinForm, ProgressForm, SignUpForm
 from students.models import Claim, Feedback, ReadingProgress, ReadingStatus
 from students.reading import reading_counts, set_progress
-from students.topic_page import topic_page_context
+from students.topic_page import back_to_topic, row_update_context, topic_page_context
 
 
 @require_POST
 @login_required
 def claim_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
-    return _change_to_entry(request, slug, entry_id, claims.claim, _("You claimed “%(paper)s” for your presentation."))
+    """The topic page's one button per paper: claim it, or switch to it from the slot the student holds."""
+    access = get_topic_for_user(request.user, slug)
+    entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
+
+    def choose() -> str:
+        _claim, switched = claims.choose(request.user, entry)
+        message = _("You switched to “%(paper)s”.") if switched else _("You claimed “%(paper)s” for your presentation.")
+        return message % {"paper": entry.paper.display_name}
+
+    return _change_slot(request, access, choose, entry)
 
 
 @require_POST
 @login_required
 def switch_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
-    return _change_to_entry(request, slug, entry_id, claims.switch, _("You switched to “%(paper)s”."))
-
-
-def _change_to_entry(request: HttpRequest, slug: str, entry_id: int, change, success: str) -> HttpResponse:
     access = get_topic_for_user(request.user, slug)
     entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
-    return _change_slot(
-        request, access, lambda: change(request.user, entry), success % {"paper": entry.paper.display_name}
-    )
+
+    def switch() -> str:
+        claims.switch(request.user, entry)
+        return _("You switched to “%(paper)s”.") % {"paper": entry.paper.display_name}
+
+    return _change_slot(request, access, switch, entry)
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,29 +63,33 @@ def release_paper(request: HttpRequest, slug: str) -> HttpResponse:
         availability = Availability.for_student(access.topic, request.user, is_student=access.is_student)
         context = {"topic": access.topic, "availability": availability, "category": request.GET.get("category", "")}
         return render(request, "students/release_confirm.html", context)
-    return _change_slot(
-        request, access, lambda: claims.release(request.user, access.topic),
-        _("You released your presentation slot."),
-    )
+
+    def release() -> str:
+        claims.release(request.user, access.topic)
+        return _("You released your presentation slot.")
+
+    return _change_slot(request, access, release, None)
 
 
-def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[], object], success: str) -> HttpResponse:
+def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[], str], entry: Entry | None) -> HttpResponse:
+    """Make the change; with htmx, answer with the rows it changed and the slot box, else go back to the list."""
+    before = set(Claim.objects.open().filter(topic=access.topic, student=request.user).values_list("entry_id", flat=True))
     status = 200
     try:
-        change()
+        messages.success(request, change())
     except claims.ClaimRefused as refusal:
         messages.error(request, refusal.messages[0])
         status = refusal.http_status
-    else:
-        messages.success(request, success)
-    if not request.htmx and status == 200:
-        category = request.POST.get("category", "")
-        url = access.topic.get_absolute_url()
-        return redirect(f"{url}?{urlencode({'category': category})}" if category else url)
-    # A refusal re-renders with the true state of every row, and says why.
-    context = topic_page_context(request, access)
-    template = "papers/topic_detail.html#slot-update" if request.htmx else "papers/topic_detail.html"
-    return render(request, template, context, status=status)
+    if not request.htmx:
+        if status == 200:
+            category = request.POST.get("category", "")
+            url = back_to_topic(request, access.topic)
+            return redirect(f"{access.topic.get_absolute_url()}?{urlencode({'category': category})}" if category else url)
+        # A refusal shows the true state of every row, and says why.
+        return render(request, "papers/topic_detail.html", topic_page_context(request, access), status=status)
+    after = set(Claim.objects.open().filter(topic=access.topic, student=request.user).values_list("entry_id", flat=True))
+    affected = (before | after | ({entry.pk} if entry else set())) - {None}
+    return render(request, "papers/topic_detail.html#slot-update", row_update_context(request, access, affected), status=status)
 
 
 @require_http_methods(["GET", "POST"])

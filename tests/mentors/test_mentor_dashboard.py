@@ -10,6 +10,7 @@ from papers.models import Level
 from students import claims
 from students.models import Enrollment, ReadingStatus
 from tests.conftest import enroll, make_category, make_entry, make_user
+from students.mentor_views import STUDENTS_PER_PAGE
 from tests.mentors.conftest import HTMX, make_intro_entries, make_students, mark_read
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +231,7 @@ def test_dashboard_query_count_does_not_grow_with_the_students(client, login, me
     # slot counts; the pending proposals: fourteen queries for 5 or 200 students.
     with django_assert_num_queries(14):
         response = client.get(dashboard_url(topic))
-    assert len(response.context["rows"]) == size
+    assert len(response.context["rows"]) == min(size, STUDENTS_PER_PAGE)
 
 
 @pytest.mark.parametrize("size", [5, 200])
@@ -241,4 +242,23 @@ def test_filtered_htmx_dashboard_query_count_does_not_grow_with_the_students(cli
     # session, user, topic, role; intro total, the filtered students, the open slots (none: their categories are not asked).
     with django_assert_num_queries(7):
         response = client.get(dashboard_url(topic, show="behind", behind=1), headers={**HTMX, "HX-Target": "students"})
-    assert len(response.context["rows"]) == size
+    assert len(response.context["rows"]) == min(size, STUDENTS_PER_PAGE)
+
+
+def test_a_long_class_reads_fifty_students_at_a_time(client, login, mentor, topic):
+    from students.mentor_views import STUDENTS_PER_PAGE
+
+    students = make_students(topic, STUDENTS_PER_PAGE + 7)
+    login(mentor)
+    first = client.get(dashboard_url(topic, sort="name"))
+    assert len(first.context["rows"]) == STUDENTS_PER_PAGE
+    html = first.content.decode()
+    assert 'id="more-students"' in html and "page=2" in html
+    more = client.get(dashboard_url(topic, sort="name", page=2), headers={**HTMX, "HX-Target": "more-students"})
+    chunk = more.content.decode()
+    assert "<html" not in chunk and "<table" not in chunk and chunk.count('<tr id="student-') == 7
+    assert 'id="more-students"' not in chunk
+    shown = {row.student.pk for row in first.context["rows"]} | {int(part.split('"')[0]) for part in chunk.split('<tr id="student-')[1:]}
+    assert shown == {user.pk for user in students}
+    plain = client.get(dashboard_url(topic, sort="name", page=2)).content.decode()
+    assert "Previous students" in plain

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -5,7 +7,8 @@ from django.urls import reverse
 
 from papers.models import Level
 from students import claims
-from tests.conftest import make_category, make_entry, make_topic
+from students.topic_page import PAGE_SIZE
+from tests.conftest import enroll, make_category, make_entry, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -116,12 +119,14 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
         make_entry(topic, f"P{index}", level=level, categories=("辅助信息",) if index % 2 == 0 else ("辅助任务",), position=index)
     claims.claim(other_student, topic.entries.advanced().first())
     login(student)
-    # session, user, topic, enrollment, the topic's categories, the student's open slot,
-    # all entries with paper and claim counts, their categories, the student's reading
-    # progress, recent arXiv submissions, the materials: the same eleven queries for 10 or 500 papers.
-    with django_assert_num_queries(11):
+    # session, user, topic, the student's role and last activity, the topic's categories, the student's
+    # open slot, their reading progress, a page of intro papers and one of advanced papers with their
+    # claim counts, the advanced papers' categories, the topic's last claim event (the list's version),
+    # recent arXiv submissions, the materials: the same thirteen queries for 10 or 500 papers.
+    with django_assert_num_queries(13):
         response = client.get(topic_url(topic))
-    assert len(response.context["intro_rows"]) + len(response.context["advanced_rows"]) == size
+    shown = len(response.context["intro_rows"]) + len(response.context["advanced_rows"])
+    assert shown == min(size, 2 * PAGE_SIZE) if size > PAGE_SIZE else shown == size
 
 
 def test_after_the_deadline_the_page_says_so_and_offers_no_claim(client, login, student, topic, advanced_entry):
@@ -148,9 +153,10 @@ def test_capacity_above_one_shows_places_left(client, login, student, other_stud
 def test_advanced_list_refreshes_itself_while_the_page_is_open(client, login, student, topic, advanced_entry):
     login(student)
     html = client.get(topic_url(topic)).content.decode()
-    list_tag = html.split('<div id="advanced-papers"')[1].split(">")[0]
-    assert 'hx-trigger="every 30s' in list_tag
-    assert f'hx-get="{topic_url(topic)}"' in list_tag
+    live = html.split('<div id="live"')[1].split(">")[0]
+    assert 'hx-trigger="every 30s' in live
+    assert f'hx-get="{reverse("topic_live", args=[topic.slug])}"' in live
+    assert "If-None-Match" in live
 
 
 def test_recent_arxiv_submissions_show_with_a_one_click_proposal(client, login, student, mentor, topic):
@@ -202,3 +208,166 @@ def test_the_introduction_is_rendered_once_when_saved_not_on_every_request(clien
         html = client.get(topic_url(topic)).content.decode()
     render.assert_not_called()
     assert "<h3>背景</h3>" in html
+
+
+
+# Small answers, cheap refreshes, long lists (issue: pages at the speed limit).
+
+HTMX = {"HX-Request": "true"}
+
+
+def token_in(response) -> str:
+    """The list's version an answer gives the page, from its #live element."""
+    attribute = response.content.decode().split('<div id="live"')[1].split("hx-headers='")[1].split("'")[0]
+    return json.loads(attribute)["If-None-Match"]
+
+
+def live(client, topic, token: str | None = None):
+    headers = {**HTMX, **({"If-None-Match": token} if token else {})}
+    return client.get(reverse("topic_live", args=[topic.slug]), headers=headers)
+
+
+def test_the_refresh_answers_304_without_rendering_when_nothing_changed(client, login, student, topic, advanced_entry, django_assert_max_num_queries):
+    login(student)
+    token = client.get(topic_url(topic)).context["live_token"]
+    # session, user, topic, role, the student's slot and missing intro papers, the last claim event.
+    with django_assert_max_num_queries(7):
+        response = live(client, topic, token)
+    assert response.status_code == 304 and response.content == b""
+    assert response["ETag"] == token and "no-cache" in response["Cache-Control"]
+
+
+def test_after_another_students_claim_the_refresh_sends_only_that_row(client, login, student, other_student, topic, advanced_entry, second_entry):
+    login(student)
+    token = client.get(topic_url(topic)).context["live_token"]
+    claims.claim(other_student, advanced_entry)
+    response = live(client, topic, token)
+    html = response.content.decode()
+    assert response.status_code == 200 and response["ETag"] != token
+    assert f'<li class="paper state-full" id="entry-{advanced_entry.pk}" hx-swap-oob="true">' in html
+    assert f'id="entry-{second_entry.pk}"' not in html
+    assert '<div id="live"' in html and response["ETag"].replace('"', "\\u0022") in html
+    assert live(client, topic, response["ETag"]).status_code == 304
+
+
+def test_a_change_of_the_list_itself_sends_the_whole_list(client, login, student, topic, advanced_entry):
+    from papers.models import Topic
+
+    login(student)
+    token = client.get(topic_url(topic)).context["live_token"]
+    make_entry(topic, "New", position=9)
+    Topic.list_changed(topic.pk)
+    html = live(client, topic, token).content.decode()
+    assert '<div id="advanced-papers" hx-swap-oob="true">' in html and "New" in html
+
+
+def test_a_garbled_version_gets_the_whole_list_and_never_an_error(client, login, student, topic, advanced_entry):
+    login(student)
+    for token in ('W/"x"', "garbage", 'W/"1.2.3"', 'W/"a.b.c.d.e"', "\x00" * 50):
+        response = live(client, topic, token)
+        assert response.status_code == 200 and 'id="advanced-papers"' in response.content.decode()
+
+
+def test_the_refresh_is_only_for_the_topics_people(client, login, outsider, topic):
+    login(outsider)
+    assert live(client, topic).status_code == 404
+
+
+@pytest.mark.parametrize("size", [38, 500])
+def test_every_htmx_answer_stays_under_5_kb(client, login, student, other_student, topic, size):
+    entries = [make_entry(topic, f"P{index}", position=index) for index in range(size)]
+    login(student)
+    answers = {
+        "claim": client.post(reverse("claim_paper", args=[topic.slug, entries[1].pk]), headers=HTMX),
+        "switch": client.post(reverse("claim_paper", args=[topic.slug, entries[2].pk]), headers=HTMX),
+    }
+    claims.claim(other_student, entries[3])
+    # The version the page holds now: the one the last answer gave it.
+    answers["refresh"] = live(client, topic, token_in(answers["switch"]))
+    answers["taken"] = client.post(reverse("claim_paper", args=[topic.slug, entries[3].pk]), headers=HTMX)
+    answers["release"] = client.post(reverse("release_paper", args=[topic.slug]), headers=HTMX)
+    answers["reading"] = client.post(reverse("update_reading", args=[topic.slug]), {f"status-{entries[5].pk}": "reading"}, headers=HTMX)
+    sizes = {name: len(response.content) for name, response in answers.items()}
+    assert all(size < 5 * 1024 for size in sizes.values()), sizes
+
+
+def test_rows_carry_no_form_or_hidden_field_of_their_own(client, login, student, topic):
+    for index in range(20):
+        make_entry(topic, f"P{index}", position=index)
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    topic_part = html.split("<article")[1]
+    assert topic_part.count("csrfmiddlewaretoken") == 2  # the list's action form and the reading form
+    rows = html.split('<ol class="papers"')[2]
+    assert "<form" not in rows.split("</ol>")[0] and 'type="hidden"' not in rows.split("</ol>")[0]
+
+
+def test_a_long_list_loads_a_page_at_a_time(client, login, student, topic):
+    entries = [make_entry(topic, f"P{index:03d}", position=index) for index in range(PAGE_SIZE * 2 + 5)]
+    login(student)
+    first = client.get(topic_url(topic))
+    assert len(first.context["advanced_rows"]) == PAGE_SIZE
+    html = first.content.decode()
+    assert 'href="?page=2"' in html and 'hx-get="?page=2"' in html
+    more = client.get(topic_url(topic, page=2), headers={**HTMX, "HX-Target": "more-advanced"})
+    chunk = more.content.decode()
+    assert "<html" not in chunk and f'id="entry-{entries[PAGE_SIZE].pk}"' in chunk and 'hx-get="?page=3"' in chunk
+    last = client.get(topic_url(topic, page=3))  # without JavaScript: a page of its own
+    assert [row.entry for row in last.context["advanced_rows"]] == entries[2 * PAGE_SIZE:]
+    assert 'href="?page=2"' in last.content.decode()
+
+
+# Reading statuses on the list.
+
+
+def test_a_changed_reading_status_answers_with_its_row(client, login, student, topic, intro_entry, advanced_entry):
+    login(student)
+    response = client.post(reverse("update_reading", args=[topic.slug]), {
+        f"status-{intro_entry.pk}": "done", f"status-{advanced_entry.pk}": "to_read",
+    }, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<li class="paper state-intro" id="entry-{intro_entry.pk}" hx-swap-oob="true">' in html
+    assert f'id="entry-{advanced_entry.pk}"' not in html  # unchanged: to read already
+    assert "is marked “Done”" in html
+    from students.models import ReadingProgress
+
+    assert ReadingProgress.objects.get(entry=intro_entry).status == "done"
+
+
+def test_without_javascript_every_changed_status_is_saved_and_the_list_comes_back(client, login, student, topic, intro_entry, advanced_entry):
+    login(student)
+    response = client.post(reverse("update_reading", args=[topic.slug]), {
+        f"status-{intro_entry.pk}": "done", f"status-{advanced_entry.pk}": "reading",
+    }, headers={"Referer": f"http://testserver{topic_url(topic)}"})
+    assert response.status_code == 302 and response.url.endswith(topic_url(topic))
+    from students.models import ReadingProgress
+
+    assert dict(ReadingProgress.objects.values_list("entry_id", "status")) == {intro_entry.pk: "done", advanced_entry.pk: "reading"}
+
+
+def test_reading_statuses_of_other_topics_or_unknown_values_are_ignored(client, login, student, topic, intro_entry):
+    elsewhere = make_entry(make_topic("elsewhere"), "X")
+    login(student)
+    client.post(reverse("update_reading", args=[topic.slug]), {
+        f"status-{elsewhere.pk}": "done", f"status-{intro_entry.pk}": "<script>", "status-abc": "done",
+    })
+    from students.models import ReadingProgress
+
+    assert not ReadingProgress.objects.exists()
+
+
+def test_finishing_the_required_intro_reading_sends_the_whole_list_unlocked(client, login, student, topic, intro_entry, advanced_entry):
+    topic.intro_papers_required = 1
+    topic.save()
+    login(student)
+    assert "Claim" not in client.get(topic_url(topic)).content.decode().split('id="advanced-papers"')[1]
+    html = client.post(reverse("update_reading", args=[topic.slug]), {f"status-{intro_entry.pk}": "done"}, headers=HTMX).content.decode()
+    assert '<div id="advanced-papers" hx-swap-oob="true">' in html
+    assert f'formaction="{reverse("claim_paper", args=[topic.slug, advanced_entry.pk])}"' in html
+
+
+def test_after_the_students_own_claim_the_next_refresh_is_304(client, login, student, topic, advanced_entry):
+    login(student)
+    answer = client.post(reverse("claim_paper", args=[topic.slug, advanced_entry.pk]), headers=HTMX)
+    assert live(client, topic, token_in(answer)).status_code == 304

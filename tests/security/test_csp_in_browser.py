@@ -72,15 +72,15 @@ def test_no_page_breaks_the_policy(open_page):
 
 
 # What the poll does; the swap comes from the element's hx-swap, as for the poll.
-REFRESH_ADVANCED_PAPERS = """htmx.ajax('GET', document.querySelector('#advanced-papers').getAttribute('hx-get'),
-    {source: '#advanced-papers', target: '#advanced-papers'})"""
+REFRESH_ADVANCED_PAPERS = """htmx.ajax('GET', document.querySelector('#live').getAttribute('hx-get'),
+    {source: '#live', target: '#live'})"""
 
 
 def test_a_hidden_page_skips_its_poll_and_a_visible_one_polls(open_page):
     # htmx's eval is off (the policy forbids it): static/js/visible-polling.js answers the poll's filter instead.
     site = build_site()
     page = open_page(site.pages["topic-student"])
-    assert page.locator("#advanced-papers[hx-trigger*=visibilityState]").count() == 1
+    assert page.locator("#live[hx-trigger*=visibilityState]").count() == 1
     requests = []
     page.on("request", lambda request: requests.append(request.url) if request.headers.get("hx-request") else None)
 

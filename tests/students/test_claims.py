@@ -188,16 +188,16 @@ def test_claim_without_javascript_redirects_back_to_the_topic(client, login, stu
     assert "You claimed “DMM” for your presentation." in page
 
 
-def test_claim_with_htmx_returns_the_updated_list_and_message(client, login, student, advanced_entry):
+def test_claim_with_htmx_answers_with_the_changed_row_the_slot_box_and_the_message(client, login, student, advanced_entry, second_entry):
     login(student)
     response = client.post(claim_url(advanced_entry), headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="advanced-papers"')
-    assert "<html" not in html
-    assert "Yours" in html
-    assert 'id="slot-panel"' in html and 'hx-swap-oob="true"' in html
-    assert "You claimed “DMM”" in html
+    assert "<html" not in html and 'id="advanced-papers"' not in html
+    assert f'<li class="paper state-mine" id="entry-{advanced_entry.pk}" hx-swap-oob="true">' in html
+    assert f'id="entry-{second_entry.pk}"' not in html  # unchanged rows are not sent again
+    assert '<section id="slot-panel" class="card slot-panel holding"' in html and "You claimed “DMM”" in html
+    assert '<div id="live"' in html
 
 
 def test_release_with_htmx_frees_the_row(client, login, student, advanced_entry):
@@ -215,6 +215,18 @@ def test_switch_through_the_page(client, login, student, advanced_entry, second_
     response = client.post(switch_url(second_entry))
     assert response.status_code == 302
     assert Claim.objects.get(status=ClaimStatus.ACTIVE).entry == second_entry
+
+
+def test_the_one_button_per_paper_switches_when_the_student_holds_a_slot(client, login, student, advanced_entry, second_entry):
+    claims.claim(student, advanced_entry)
+    login(student)
+    response = client.post(claim_url(second_entry), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "You switched to “SKF”." in html
+    assert f'<li class="paper state-mine" id="entry-{second_entry.pk}"' in html
+    assert f'<li class="paper state-switchable" id="entry-{advanced_entry.pk}"' in html
+    assert Claim.objects.get(status=ClaimStatus.ACTIVE).entry == second_entry
+    assert list(ClaimEvent.objects.order_by("pk").values_list("action", flat=True)) == ["claimed", "switched", "switched"]
 
 
 def test_crafted_post_claiming_an_intro_paper_is_refused_with_a_message(client, login, student, intro_entry):
