@@ -105,7 +105,9 @@ def grid(request: HttpRequest, slug: str) -> HttpResponse:
         "chosen": chosen,
         "levels": mentors.GridLevel.choices,
         "categories": form.fields["category"].choices,
-        "grid": mentors.reading_grid(access.topic, level=chosen["level"], category=chosen["category"]),
+        "grid": mentors.reading_grid(
+            access.topic, level=chosen["level"], category=chosen["category"], page=page_number(request)
+        ),
     }
     template = "mentors/grid.html#grid" if request.htmx and request.htmx.target == "grid" else "mentors/grid.html"
     return render(request, template, context)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import Category, Entry, Level, Topic
+from readinglist.paging import Page, page_of
 from papers.templatetags.readinglist import local_datetime_text
 from students.claims import Availability, PaperRow, RowState, claims_open, with_availability
 from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, ReadingStatus
@@ -235,10 +236,15 @@ class GridRow:
 class Grid:
     entries: list[Entry]
     rows: list[GridRow]
+    page: Page
 
 
-def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = ALL_CATEGORIES) -> Grid:
-    """Four queries: the papers, the students, their reading statuses and their claims."""
+# A class of hundreds reads 50 students at a time: a grid of 500 papers stays a page, not a megabyte.
+GRID_STUDENTS_PER_PAGE = 50
+
+
+def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = ALL_CATEGORIES, page: int = 1) -> Grid:
+    """Four queries: the papers, a page of students, their reading statuses and their claims."""
     entries = Entry.objects.filter(topic=topic).select_related("paper")
     if level in (Level.INTRO, Level.ADVANCED):
         entries = entries.filter(level=level)
@@ -246,16 +252,18 @@ def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = AL
         entries = entries.in_category(int(category))
     # "intro" sorts after "advanced": descending puts stage-one reading first.
     entries = list(entries.order_by("-level", "position", "pk"))
-    enrollments = list(
-        Enrollment.objects.students().filter(topic=topic).select_related("user").order_by(*_NAME_ORDER)
+    students = page_of(
+        Enrollment.objects.students().filter(topic=topic).select_related("user").order_by(*_NAME_ORDER),
+        page, GRID_STUDENTS_PER_PAGE,
     )
+    enrollments = students.items
+    shown = [enrollment.user_id for enrollment in enrollments]
     statuses = {
         (student_id, entry_id): status
-        for student_id, entry_id, status in ReadingProgress.objects.filter(entry__topic=topic).values_list(
-            "student_id", "entry_id", "status"
-        )
+        for student_id, entry_id, status in ReadingProgress.objects.filter(entry__topic=topic, student_id__in=shown)
+        .values_list("student_id", "entry_id", "status")
     }
-    claimed = set(Claim.objects.active().filter(topic=topic).values_list("student_id", "entry_id"))
+    claimed = set(Claim.objects.active().filter(topic=topic, student_id__in=shown).values_list("student_id", "entry_id"))
     rows = [
         GridRow(
             enrollment=enrollment,
@@ -270,7 +278,7 @@ def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = AL
         )
         for enrollment in enrollments
     ]
-    return Grid(entries=entries, rows=rows)
+    return Grid(entries=entries, rows=rows, page=students)
 
 
 # One student, as their mentor sees them.

@@ -7,6 +7,7 @@ from papers.models import Level
 from students import claims
 from students.models import ReadingStatus
 from tests.conftest import make_entry
+from students.mentors import GRID_STUDENTS_PER_PAGE
 from tests.mentors.conftest import HTMX, make_intro_entries, make_students, mark_read
 
 pytestmark = pytest.mark.django_db
@@ -103,5 +104,16 @@ def test_grid_query_count_does_not_grow_with_the_students(client, login, mentor,
     # the students, every reading status of the topic, the claimed papers: nine queries for 5 or 200 students.
     with django_assert_num_queries(9):
         response = client.get(grid_url(topic))
-    assert len(response.context["grid"].rows) == size
+    assert len(response.context["grid"].rows) == min(size, GRID_STUDENTS_PER_PAGE)
     assert len(response.context["grid"].entries) == 32
+
+
+def test_a_large_class_reads_a_page_of_students_at_a_time(client, login, mentor, topic, intro_entry):
+    from students.mentors import GRID_STUDENTS_PER_PAGE
+
+    make_students(topic, GRID_STUDENTS_PER_PAGE + 3)
+    login(mentor)
+    first = client.get(grid_url(topic))
+    assert len(first.context["grid"].rows) == GRID_STUDENTS_PER_PAGE and "Next students" in first.content.decode()
+    second = client.get(grid_url(topic, page=2))
+    assert len(second.context["grid"].rows) == 3 and "Previous students" in second.content.decode()
