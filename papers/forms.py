@@ -73,6 +73,21 @@ class ArxivIdsField(forms.Field):
             raise ValidationError(str(error), code="invalid_id") from None
 
 
+# The ids a database can hold: a larger number in a crafted request is no choice at all.
+_LARGEST_ID = 2**63 - 1
+
+
+class CategoriesField(forms.ModelMultipleChoiceField):
+    """A topic's categories by id; an id no database could hold is an invalid choice, not an overflow."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else [value]:
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and not -_LARGEST_ID <= int(text) <= _LARGEST_ID:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text})
+        return super()._check_values(value)
+
+
 class TopicChoiceForm(forms.Form):
     topic = forms.ModelChoiceField(queryset=Topic.objects.order_by("slug"), label=_("Topic"), to_field_name="slug")
 
@@ -80,7 +95,7 @@ class TopicChoiceForm(forms.Form):
 class ImportForm(TopicChoiceForm):
     arxiv_id = ArxivIdsField()
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect, initial=Level.ADVANCED)
-    categories = forms.ModelMultipleChoiceField(
+    categories = CategoriesField(
         label=_("Categories"), queryset=Category.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
         help_text=_("The topic's own categories, for advanced papers; an intro paper has none."),
         error_messages={"invalid_choice": _("Choose categories of the chosen topic.")},

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from papers.arxiv import InvalidArxivId, normalize_arxiv_id
+from papers.forms import CategoriesField
 from papers.models import Category, Topic
 from students.enrollment import topic_for_code, validate_student_number
 from students.models import ReadingStatus, StudentProfile
@@ -88,7 +89,7 @@ class ProposalForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
     url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
     # Whether one is needed is students.claims' rule; the form only offers the topic's own.
-    categories = forms.ModelMultipleChoiceField(
+    categories = CategoriesField(
         label=_("Category"), queryset=Category.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
         help_text=_("Which of the topic's categories the paper belongs to: one or several."),
     )
