@@ -4,7 +4,7 @@ checked by hand before the reader was ever run on them.
 `fixtures/topics/blind/` holds twelve such pages (b01-b12); `blind/holdout/` four more (h01-h04), written after the
 reader had been fixed on the first twelve, to measure those fixes on pages they were not made for. They stand in for
 the programme's unseen pages, so they are measured the way those will be judged, with the official measure's matching
-(`score_topics.py`, copied into `test_page_reader._score`): papers found with the right role, and materials read as
+(`score_topics.py`, as tests/topic_scoring.py): papers found with the right role, and materials read as
 papers. The programme's thresholds are at least 95 % of the papers found with their role and at most 5 % of the
 materials read as papers; every page here is read in full.
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.papers.test_page_reader import Score, _score, read, truth  # the official matching, as for the real pages
+from tests.papers.test_page_reader import _score, read, truth  # the official matching, as for the real pages
+from tests.topic_scoring import Score
 
 BLIND = Path(__file__).parent.parent / "fixtures" / "topics" / "blind"
 HOLDOUT = BLIND / "holdout"

@@ -7,18 +7,15 @@ their readings by the official measure's own matching (`score_topics.py`), copie
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.topic_scoring import Found, Score, matches, same_title, score
 from papers.page_reader import (
     EntryRole,
     PageChoices,
@@ -47,82 +44,13 @@ def truth(path: Path) -> list[dict]:
     return json.loads(path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8"))["entries"]
 
 
-# --- The official measure's matching (tools/score_topics.py) -----------------------------------------------------
-
-_ARXIV = re.compile(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
-
-
-def _url_key(url: str | None) -> str | None:
-    if not url:
-        return None
-    text = url.strip().strip("<>")
-    parts = urlsplit(text if "://" in text else "https://" + text)
-    host = parts.netloc.lower().removeprefix("www.")
-    if host.endswith("arxiv.org") and (found := _ARXIV.search(parts.path)):
-        return "arxiv:" + found.group(1).lower()
-    return host + parts.path.rstrip("/").removesuffix(".pdf")
-
-
-def _title_key(title: str | None) -> str:
-    return re.sub(r"[\W_]+", "", (title or "").lower())
-
-
-def _same_title(a: str | None, b: str | None) -> bool:
-    a, b = _title_key(a), _title_key(b)
-    if not a or not b:
-        return False
-    return a == b or (min(len(a), len(b)) >= 12 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.9)
-
-
-def _matches(expected: dict, entry) -> bool:
-    keys = {_url_key(entry.url)}
-    if entry.arxiv_id:
-        keys.add("arxiv:" + entry.arxiv_id.lower())
-    key = _url_key(expected["url"])
-    same_short_name = bool(expected.get("short_name") and entry.short_name) and (
-        _title_key(expected["short_name"]) == _title_key(entry.short_name)
-        and _same_title(expected["title"], entry.title)
-    )
-    return (key is not None and key in keys) or _same_title(expected["title"], entry.title) or same_short_name
-
-
-def _distinct(entries: list[dict]) -> list[dict]:
-    kept: list[dict] = []
-    for entry in entries:
-        if not any((_url_key(entry["url"]) and _url_key(entry["url"]) == _url_key(other["url"]))
-                   or _same_title(entry["title"], other["title"]) for other in kept):
-            kept.append(entry)
-    return kept
-
-
-@dataclass
-class Score:
-    papers: int = 0
-    found: int = 0
-    right_role: int = 0
-    leaked: int = 0  # materials read as papers
-    misses: list[str] = field(default_factory=list)
+def _found(entry) -> Found:
+    return Found(title=entry.title, url=entry.url, arxiv_id=entry.arxiv_id, short_name=entry.short_name, role=entry.role)
 
 
 def _score(page: TopicPage, expected: list[dict]) -> Score:
-    papers = _distinct([entry for entry in expected if entry["role"] != "material"])
-    materials = _distinct([entry for entry in expected if entry["role"] == "material"])
-    read_papers = page.papers
-    score, used = Score(papers=len(papers)), set()
-    for paper in papers:
-        hit = next((i for i, entry in enumerate(read_papers) if i not in used and _matches(paper, entry)), None)
-        if hit is None:
-            score.misses.append(f"line {paper['line']}: {paper['title']}")
-            continue
-        used.add(hit)
-        score.found += 1
-        score.right_role += read_papers[hit].role == paper["role"]
-        if read_papers[hit].role != paper["role"]:
-            score.misses.append(f"line {paper['line']}: read as {read_papers[hit].role}")
-    score.leaked = sum(
-        1 for i, entry in enumerate(read_papers) if i not in used and any(_matches(m, entry) for m in materials)
-    )
-    return score
+    """The official measure (tests/topic_scoring.py) of a reading."""
+    return score([_found(entry) for entry in page.papers], expected)
 
 
 # --- Real and synthetic pages against their readings --------------------------------------------------------------
@@ -130,8 +58,8 @@ def _score(page: TopicPage, expected: list[dict]) -> Score:
 
 @pytest.mark.parametrize("path", ALL_PAGES, ids=lambda path: path.stem)
 def test_every_paper_on_the_page_is_found_with_its_role(path):
-    score = _score(read(path), truth(path))
-    assert (score.found, score.right_role) == (score.papers, score.papers), score.misses
+    result = _score(read(path), truth(path))
+    assert (result.found, result.right_role) == (result.papers, result.papers), result.misses
 
 
 @pytest.mark.parametrize("path", ALL_PAGES, ids=lambda path: path.stem)
@@ -143,7 +71,7 @@ def test_no_material_is_read_as_a_paper(path):
 def test_every_material_is_read_as_a_material(path):
     page = read(path)
     materials = [entry for entry in page.entries if entry.role == EntryRole.MATERIAL]
-    missing = [m["line"] for m in truth(path) if m["role"] == "material" and not any(_matches(m, e) for e in materials)]
+    missing = [m["line"] for m in truth(path) if m["role"] == "material" and not any(matches(m, _found(e)) for e in materials)]
     assert missing == []
 
 
@@ -160,7 +88,7 @@ def test_entries_match_the_hand_checked_reading_line_by_line(path):
         assert (entry.short_name, entry.venue, entry.year) == (
             expected["short_name"], expected["venue"], expected["year"]
         ), expected["line"]
-        assert _same_title(entry.title, expected["title"]), (expected["line"], entry.title)
+        assert same_title(entry.title, expected["title"]), (expected["line"], entry.title)
 
 
 @pytest.mark.parametrize("path", ALL_PAGES, ids=lambda path: path.stem)
