@@ -106,6 +106,18 @@ def second_entry(topic) -> Entry:
 
 
 @pytest.fixture
+def info(topic) -> Category:
+    """Topic 2's first category of advanced papers."""
+    return make_category(topic, "辅助信息")
+
+
+@pytest.fixture
+def task(topic) -> Category:
+    """Topic 2's second category of advanced papers."""
+    return make_category(topic, "辅助任务")
+
+
+@pytest.fixture
 def login(client) -> Callable[[AbstractUser], None]:
     def log_in(user: AbstractUser) -> None:
         client.force_login(user)

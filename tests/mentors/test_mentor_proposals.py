@@ -12,16 +12,6 @@ from tests.mentors.conftest import HTMX
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def info(topic):
-    return make_category(topic, "辅助信息")
-
-
-@pytest.fixture
-def task(topic):
-    return make_category(topic, "辅助任务")
-
-
 def queue_url(topic):
     return reverse("mentor_proposals", args=[topic.slug])
 

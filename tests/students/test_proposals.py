@@ -19,16 +19,6 @@ MANUAL = {
 }
 
 
-@pytest.fixture
-def info(topic):
-    return make_category(topic, "辅助信息")
-
-
-@pytest.fixture
-def task(topic):
-    return make_category(topic, "辅助任务")
-
-
 def propose_url(topic):
     return reverse("propose", args=[topic.slug])
 
