@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py setup_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops the server and the background worker)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(DEV_ENV) $(PY) manage.py db_worker & \
+	  $(DEV_ENV) $(PY) manage.py run_worker & \
 	  $(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # --ignore-scripts: vnu-jar's install script would download a JDK; we use the system Java.

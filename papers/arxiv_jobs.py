@@ -7,7 +7,13 @@ the background worker (papers.tasks) or in the command's own process.
 run_job asks arXiv outside any transaction (the throttle needs its own),
 then writes what one request brought in one transaction. A batch arXiv
 could not answer changes nothing; its items record why, and the summary
-names them.
+names them. A job whose every paper failed is failed; one with some
+failures is done, and lists them.
+
+A job whose worker stopped in the middle is taken up again by papers.tasks.
+Should that worker only have been slow, both runs may ask arXiv for the
+batch in flight: each item is written by whichever run gets there first,
+and the older run stops before its next request.
 """
 
 from __future__ import annotations
@@ -138,6 +144,10 @@ def _create_job(job: ImportJob, items: list[ImportJobItem], categories: Sequence
     return job
 
 
+class HandedOver(Exception):
+    """The job was given to another run (a new task) while this one was quiet."""
+
+
 def run_job(job_id: int, client: ArxivClient | None = None, on_progress: ProgressCallback | None = None) -> ImportJob:
     """Work through the job's waiting items; safe to call again on a job that was interrupted."""
     job = ImportJob.objects.select_related("topic").get(pk=job_id)
@@ -146,10 +156,15 @@ def run_job(job_id: int, client: ArxivClient | None = None, on_progress: Progres
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=job.started_at or timezone.now())
     try:
         _JobRun(job, client or arxiv_client(), on_progress).run()
+    except HandedOver:
+        logger.warning("arXiv job %s was handed to another run while this one was quiet; this one stops", job.pk)
+        return job
     except Exception:
         logger.exception("arXiv job %s stopped", job.pk)
         _finish(job, JobStatus.FAILED, _("The job stopped on an unexpected error; the papers still waiting were not imported."))
         raise
+    if not job.items.exclude(outcome=ItemOutcome.FAILED).exists():
+        return _finish(job, JobStatus.FAILED, _("Every paper of this job failed: nothing was imported or updated."))
     return _finish(job, JobStatus.DONE)
 
 
@@ -170,15 +185,32 @@ class _JobRun:
         self.placement = ListPlacement(ImportTarget.of_job(job)) if job.kind == JobKind.IMPORT else None
         # Once arXiv stops answering, asking again for every batch would only make the wait longer.
         self.gave_up = False
+        # The task this run belongs to ("" for a command's run): a recovery gives the job a new one.
+        self.task_result_id = job.task_result_id
 
     def run(self) -> None:
         self._report()
         by_id = [item for item in self.items if item.arxiv_id]
         for start in range(0, len(by_id), MAX_IDS_PER_REQUEST):
+            self._check_still_ours()
             self._fetch_batch(by_id[start : start + MAX_IDS_PER_REQUEST])
         for item in self.items:
             if not item.arxiv_id:
+                self._check_still_ours()
                 self._search_title(item)
+
+    def _check_still_ours(self) -> None:
+        if not ImportJob.objects.filter(pk=self.job.pk, task_result_id=self.task_result_id).exists():
+            raise HandedOver
+
+    def _still_waiting(self, items: list[ImportJobItem]) -> list[ImportJobItem]:
+        """In the transaction that writes them: the run the job was handed to (or from) may have written some first."""
+        waiting = set(
+            ImportJobItem.objects.select_for_update()
+            .filter(pk__in=[item.pk for item in items], outcome=ItemOutcome.PENDING)
+            .values_list("pk", flat=True)
+        )
+        return [item for item in items if item.pk in waiting]
 
     def _fetch_batch(self, items: list[ImportJobItem]) -> None:
         if self.gave_up:
@@ -190,7 +222,8 @@ class _JobRun:
             return self._fail(items, str(error))
         found = {entry.arxiv_id: entry for entry in result.entries}
         with transaction.atomic():
-            for item in items:
+            waiting = self._still_waiting(items)
+            for item in waiting:
                 entry = found.get(item.arxiv_id)
                 if entry is None:
                     item.outcome, item.reason = ItemOutcome.FAILED, not_on_arxiv_message(item.arxiv_id)
@@ -198,7 +231,7 @@ class _JobRun:
                     self._store(item, entry)
                 item.done_at = timezone.now()
             ImportJobItem.objects.bulk_update(
-                items, ["paper", "outcome", "added_to_topic", "new_version", "reason", "done_at"]
+                waiting, ["paper", "outcome", "added_to_topic", "new_version", "reason", "done_at"]
             )
         self._advance(len(items))
 
@@ -232,6 +265,8 @@ class _JobRun:
             self.gave_up = isinstance(error, ArxivUnavailable)
             return self._fail([item], str(error))
         with transaction.atomic():
+            if not self._still_waiting([item]):
+                return self._advance(1)
             matches = [catalogue.record_match(paper, entry) for entry in entries]
             if any(match.status == MatchStatus.PENDING for match in matches):
                 item.outcome = ItemOutcome.MATCHED
@@ -244,9 +279,11 @@ class _JobRun:
 
     def _fail(self, items: list[ImportJobItem], reason: str) -> None:
         now = timezone.now()
-        for item in items:
-            item.outcome, item.reason, item.done_at = ItemOutcome.FAILED, reason, now
-        ImportJobItem.objects.bulk_update(items, ["outcome", "reason", "done_at"])
+        with transaction.atomic():
+            waiting = self._still_waiting(items)
+            for item in waiting:
+                item.outcome, item.reason, item.done_at = ItemOutcome.FAILED, reason, now
+            ImportJobItem.objects.bulk_update(waiting, ["outcome", "reason", "done_at"])
         self._advance(len(items))
 
     def _advance(self, count: int) -> None:
@@ -279,6 +316,7 @@ class ListPlacement:
             source=EntrySource.ARXIV,
         )
         entry.categories.set(self.target.categories)
+        Topic.list_changed(self.target.topic.pk)
         self.last_position += 1
         self.listed.add(paper.pk)
         return True

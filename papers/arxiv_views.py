@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -182,18 +182,28 @@ def _queue(request: HttpRequest, start: Callable[[], ImportJob]) -> HttpResponse
 @require_GET
 @staff_member_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An unfinished job whose worker stopped is taken up again by looking at it (papers.tasks)."""
     try:
         summary = arxiv_jobs.JobSummary.of(pk)
     except ImportJob.DoesNotExist:
         raise Http404(_("No such job.")) from None
-    return _render(request, "arxiv/job.html", "job-status", {"job": summary.job, "summary": summary})
+    watch = None if summary.job.is_finished else tasks.watch_job(pk)
+    if watch is not None and watch.recovered:
+        summary = arxiv_jobs.JobSummary.of(pk)
+    context = {"job": summary.job, "summary": summary, "watch": watch, "stale_minutes": tasks.STALE_MINUTES}
+    return _render(request, "arxiv/job.html", "job-status", context)
 
 
 @require_GET
 @staff_member_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = ImportJob.objects.with_counts().select_related("topic", "created_by")[:JOBS_SHOWN]
-    return render(request, "arxiv/jobs.html", {"jobs": jobs})
+    jobs = list(
+        ImportJob.objects.with_counts()
+        .annotate(last_done_at=Max("items__done_at"))
+        .select_related("topic", "created_by")[:JOBS_SHOWN]
+    )
+    context = {"jobs": jobs, "stalled": tasks.stalled_job_ids(jobs), "stale_minutes": tasks.STALE_MINUTES}
+    return render(request, "arxiv/jobs.html", context)
 
 
 # Title matches awaiting confirmation, grouped by paper.

@@ -1,0 +1,22 @@
+from django.utils.translation import gettext as _
+from django_tasks_db.management.commands import db_worker
+
+from papers import tasks
+
+
+class Command(db_worker.Command):
+    help = (
+        "Take up the arXiv jobs whose worker stopped (resumed, or failed after too many stops), "
+        "then run the background worker: db_worker, with the same options."
+    )
+
+    def handle(self, *args, **options) -> None:
+        # With --reload this runs again in the reloader's child and after each reload: harmless, recovery is idempotent.
+        outcomes = {
+            tasks.RESUMED: _("arXiv job #%(job)d: its worker had stopped; it is queued again."),
+            tasks.GAVE_UP: _("arXiv job #%(job)d: its worker had stopped too often; the job is failed."),
+        }
+        for job_id, action in sorted(tasks.recover_stalled_jobs().items()):
+            self.stdout.write(outcomes[action] % {"job": job_id})
+        tasks.schedule_stall_check(tasks.next_stall_deadline())
+        super().handle(*args, **options)
