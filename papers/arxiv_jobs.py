@@ -10,7 +10,7 @@ could not answer changes nothing; its items record why, and the summary
 names them. A job whose every paper failed is failed; one with some
 failures is done, and lists them.
 
-A job whose worker stopped in the middle is taken up again by papers.tasks.
+A job whose worker stopped in the middle is taken up again by papers.arxiv_recovery.
 Should that worker only have been slow, both runs may ask arXiv for the
 batch in flight: each item is written by whichever run gets there first,
 and the older run stops before its next request.

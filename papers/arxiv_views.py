@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from papers import arxiv_jobs, catalogue, tasks
+from papers import arxiv_jobs, arxiv_recovery, catalogue, tasks
 from papers.arxiv import ArxivEntry, ArxivError, InvalidArxivId, normalize_id_list
 from papers.forms import SEARCH_PAGE_SIZE, IdsForm, ImportForm, SearchForm, TopicChoiceForm
 from papers.models import ArxivMatch, Entry, ImportJob, MatchStatus, Paper, RecentPaper, Topic
@@ -182,15 +182,15 @@ def _queue(request: HttpRequest, start: Callable[[], ImportJob]) -> HttpResponse
 @require_GET
 @staff_member_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An unfinished job whose worker stopped is taken up again by looking at it (papers.tasks)."""
+    """An unfinished job whose worker stopped is taken up again by looking at it (papers.arxiv_recovery)."""
     try:
         summary = arxiv_jobs.JobSummary.of(pk)
     except ImportJob.DoesNotExist:
         raise Http404(_("No such job.")) from None
-    watch = None if summary.job.is_finished else tasks.watch_job(pk)
+    watch = None if summary.job.is_finished else arxiv_recovery.watch_job(pk)
     if watch is not None and watch.recovered:
         summary = arxiv_jobs.JobSummary.of(pk)
-    context = {"job": summary.job, "summary": summary, "watch": watch, "stale_minutes": tasks.STALE_MINUTES}
+    context = {"job": summary.job, "summary": summary, "watch": watch, "stale_minutes": arxiv_recovery.STALE_MINUTES}
     return _render(request, "arxiv/job.html", "job-status", context)
 
 
@@ -202,7 +202,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         .annotate(last_done_at=Max("items__done_at"))
         .select_related("topic", "created_by")[:JOBS_SHOWN]
     )
-    context = {"jobs": jobs, "stalled": tasks.stalled_job_ids(jobs), "stale_minutes": tasks.STALE_MINUTES}
+    context = {"jobs": jobs, "stalled": arxiv_recovery.stalled_job_ids(jobs), "stale_minutes": arxiv_recovery.STALE_MINUTES}
     return render(request, "arxiv/jobs.html", context)
 
 

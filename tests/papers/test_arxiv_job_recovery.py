@@ -24,7 +24,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from papers import arxiv_jobs, tasks
+from papers import arxiv_jobs, arxiv_recovery, tasks
 from papers.arxiv.client import LONGEST_RETRY_AFTER
 from papers.models import ImportJob, ImportJobItem, ItemOutcome, JobStatus, Level, Paper
 from readinglist.health import worker_status
@@ -96,10 +96,10 @@ def test_a_job_whose_worker_was_killed_is_resumed_and_asks_arxiv_only_for_its_wa
     dead_task = task_of(job)
     assert worker_status(timezone.now()) == "stuck"
 
-    assert tasks.recover_stalled_jobs() == {job.pk: tasks.RESUMED}
+    assert arxiv_recovery.recover_stalled_jobs() == {job.pk: arxiv_recovery.RESUMED}
 
     dead_task.refresh_from_db()
-    assert dead_task.status == TaskResultStatus.FAILED and dead_task.exception_class_path == "papers.tasks.WorkerStopped"
+    assert dead_task.status == TaskResultStatus.FAILED and dead_task.exception_class_path == "papers.arxiv_recovery.WorkerStopped"
     assert task_of(job).status == TaskResultStatus.READY and job.status == JobStatus.QUEUED
     assert worker_status(timezone.now()) == "ok"  # a task waits for the worker, none is stuck
     run_worker_until_idle()
@@ -115,7 +115,7 @@ def test_a_job_run_by_a_command_that_died_is_given_to_the_worker(topic, fake_arx
     then = timezone.now() - LONG_AGO
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, created_at=then, started_at=then)
 
-    assert tasks.recover_stalled_jobs() == {job.pk: tasks.RESUMED}
+    assert arxiv_recovery.recover_stalled_jobs() == {job.pk: arxiv_recovery.RESUMED}
 
     run_worker_until_idle()
     job.refresh_from_db()
@@ -129,7 +129,7 @@ def test_a_run_whose_task_ended_without_finishing_the_job_is_resumed_at_once(top
         status=TaskResultStatus.FAILED, finished_at=timezone.now(), exception_class_path="builtins.SystemExit"
     )
 
-    assert tasks.recover_stalled_jobs() == {job.pk: tasks.RESUMED}
+    assert arxiv_recovery.recover_stalled_jobs() == {job.pk: arxiv_recovery.RESUMED}
     assert task_of(job).status == TaskResultStatus.READY
 
 
@@ -149,7 +149,7 @@ def test_a_job_with_a_recent_sign_of_life_is_left_alone(topic, sign_of_life):
         DBTaskResult.objects.filter(pk=job.task_result_id).update(status=TaskResultStatus.READY, started_at=None)
     task_before = task_of(job)
 
-    assert tasks.recover_stalled_jobs() == {}
+    assert arxiv_recovery.recover_stalled_jobs() == {}
 
     assert task_of(job).status == task_before.status and job.status == JobStatus.RUNNING
     assert job_runs(job).count() == 1
@@ -163,7 +163,7 @@ def test_the_stale_threshold_outlasts_the_slowest_honest_request():
     attempts = client.max_retries + 1
     slowest = attempts * (client.throttle.interval + connect + read) + client.max_retries * LONGEST_RETRY_AFTER
     assert slowest == 670
-    assert tasks.STALE_AFTER.total_seconds() >= 1.5 * slowest
+    assert arxiv_recovery.STALE_AFTER.total_seconds() >= 1.5 * slowest
 
 
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}})
@@ -173,7 +173,7 @@ def test_with_a_backend_that_runs_tasks_at_once_there_is_nothing_to_recover(clie
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, created_at=then, task_result_id="immediate-id")
     login(admin_user)
 
-    assert tasks.recover_stalled_jobs() == {}
+    assert arxiv_recovery.recover_stalled_jobs() == {}
     assert client.get(job_url(job)).status_code == 200 and client.get(reverse("arxiv_jobs")).status_code == 200
 
 
@@ -184,13 +184,13 @@ def test_a_job_that_stopped_its_worker_three_times_is_failed_with_a_message(clie
     job = killed_job(topic)
 
     actions = []
-    for _ in range(tasks.MAX_STOPS):
-        actions.append(tasks.recover_stalled_jobs().get(job.pk))
+    for _ in range(arxiv_recovery.MAX_STOPS):
+        actions.append(arxiv_recovery.recover_stalled_jobs().get(job.pk))
         job.refresh_from_db()
         if job.status == JobStatus.QUEUED:
             claim(job, at=timezone.now() - LONG_AGO)  # the resumed run is killed too
 
-    assert actions == [tasks.RESUMED, tasks.RESUMED, tasks.GAVE_UP]
+    assert actions == [arxiv_recovery.RESUMED, arxiv_recovery.RESUMED, arxiv_recovery.GAVE_UP]
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.finished_at
     assert job.error == (
@@ -219,7 +219,7 @@ def test_two_recoveries_at_once_resume_the_job_once():
     def recover(index: int) -> None:
         try:
             barrier.wait()
-            outcomes[index] = tasks.recover_stalled_jobs().get(job.pk, "left alone")
+            outcomes[index] = arxiv_recovery.recover_stalled_jobs().get(job.pk, "left alone")
         except Exception as error:  # noqa: BLE001 - any other failure is the test's finding
             outcomes[index] = f"error: {error!r}"
         finally:
@@ -232,12 +232,12 @@ def test_two_recoveries_at_once_resume_the_job_once():
         thread.join(timeout=60)
     close_old_connections()
 
-    assert Counter(outcomes) == {tasks.RESUMED: 1, "left alone": 3}
+    assert Counter(outcomes) == {arxiv_recovery.RESUMED: 1, "left alone": 3}
     assert job_runs(job).filter(status=TaskResultStatus.READY).count() == 1
     assert task_of(job).status == TaskResultStatus.READY
     dead_task.refresh_from_db()
     assert dead_task.status == TaskResultStatus.FAILED
-    assert tasks.stopped_runs(job.pk) == 1
+    assert arxiv_recovery.stopped_runs(job.pk) == 1
 
 
 def test_a_slow_run_taken_for_stopped_gives_the_job_up_before_its_next_request(topic, fake_arxiv: FakeArxiv):
@@ -310,7 +310,7 @@ def test_the_arxiv_task_takes_up_other_stopped_jobs_and_schedules_a_check_for_it
 
     assert task_of(stopped).status == TaskResultStatus.READY
     check = DBTaskResult.objects.get(task_path=tasks.check_stalled_arxiv_jobs.module_path)
-    expected = timezone.now() + tasks.STALE_AFTER + tasks.CHECK_MARGIN
+    expected = timezone.now() + arxiv_recovery.STALE_AFTER + arxiv_recovery.CHECK_MARGIN
     assert check.status == TaskResultStatus.READY and abs(check.run_after - expected) < timedelta(seconds=30)
 
 
@@ -320,10 +320,10 @@ def test_the_scheduled_check_resumes_a_stopped_job_and_comes_back_while_jobs_run
     recent = timezone.now() - timedelta(minutes=5)
     ImportJobItem.objects.filter(job=running, position=2).update(outcome=ItemOutcome.CREATED, done_at=recent)
 
-    assert tasks.check_stalled_arxiv_jobs.call() == {str(stopped.pk): tasks.RESUMED}
+    assert tasks.check_stalled_arxiv_jobs.call() == {str(stopped.pk): arxiv_recovery.RESUMED}
 
     check = DBTaskResult.objects.get(task_path=tasks.check_stalled_arxiv_jobs.module_path)
-    assert check.run_after == recent + tasks.STALE_AFTER + tasks.CHECK_MARGIN  # when `running` would be stalled
+    assert check.run_after == recent + arxiv_recovery.STALE_AFTER + arxiv_recovery.CHECK_MARGIN  # when `running` would be stalled
     tasks.check_stalled_arxiv_jobs.call()  # the same check is not scheduled twice
     assert DBTaskResult.objects.filter(task_path=tasks.check_stalled_arxiv_jobs.module_path).count() == 1
 

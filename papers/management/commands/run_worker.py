@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 from django_tasks_db.management.commands import db_worker
 
-from papers import tasks
+from papers import arxiv_recovery
 
 
 class Command(db_worker.Command):
@@ -13,10 +13,10 @@ class Command(db_worker.Command):
     def handle(self, *args, **options) -> None:
         # With --reload this runs again in the reloader's child and after each reload: harmless, recovery is idempotent.
         outcomes = {
-            tasks.RESUMED: _("arXiv job #%(job)d: its worker had stopped; it is queued again."),
-            tasks.GAVE_UP: _("arXiv job #%(job)d: its worker had stopped too often; the job is failed."),
+            arxiv_recovery.RESUMED: _("arXiv job #%(job)d: its worker had stopped; it is queued again."),
+            arxiv_recovery.GAVE_UP: _("arXiv job #%(job)d: its worker had stopped too often; the job is failed."),
         }
-        for job_id, action in sorted(tasks.recover_stalled_jobs().items()):
+        for job_id, action in sorted(arxiv_recovery.recover_stalled_jobs().items()):
             self.stdout.write(outcomes[action] % {"job": job_id})
-        tasks.schedule_stall_check(tasks.next_stall_deadline())
+        arxiv_recovery.schedule_stall_check(arxiv_recovery.next_stall_deadline())
         super().handle(*args, **options)
