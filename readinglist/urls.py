@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("students.urls")),
     path("", include("students.mentor_urls")),
     path("", include("papers.arxiv_urls")),
+    path("", include("students.round_urls")),
 ]
 
 handler400 = "readinglist.errors.bad_request"

@@ -2,11 +2,25 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from papers.templatetags.readinglist import local_datetime_text
-from students import claims
-from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, StudentProfile
+from students import claims, rounds, tasks
+from students.models import (
+    Allocation,
+    Claim,
+    ClaimEvent,
+    ClaimStatus,
+    Enrollment,
+    Feedback,
+    Preference,
+    ReadingProgress,
+    Round,
+    RoundLevel,
+    StudentProfile,
+)
 
 
 @admin.register(Enrollment)
@@ -132,3 +146,137 @@ class ReadingProgressAdmin(admin.ModelAdmin):
 class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["student", "topic", "author", "created_at"]
     list_select_related = ["student", "topic", "author"]
+
+
+# Preference rounds: opened, re-timed, allocated, published and cancelled only through students.rounds.
+# Rankings and allocations are shown, never edited here: students rank on their page, managers move
+# students on the round's page, where the same rules apply.
+
+
+class RoundAdminForm(forms.ModelForm):
+    class Meta:
+        model = Round
+        fields = ["level", "topic", "title", "deadline"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("level") == RoundLevel.PAPERS and cleaned.get("topic") is None:
+            raise ValidationError(_("A round of papers needs its topic."))
+        if cleaned.get("level") == RoundLevel.TOPICS and cleaned.get("topic") is not None:
+            raise ValidationError(_("A round of topics is for the whole programme: leave the topic empty."))
+        return cleaned
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    form = RoundAdminForm
+    list_display = ["title", "level", "topic", "state", "deadline_text", "created_by"]
+    list_filter = ["level", "state"]
+    list_select_related = ["topic", "created_by"]
+    search_fields = ["title", "topic__title"]
+    actions = ["run_allocation", "publish_drafts", "cancel_rounds"]
+
+    @admin.display(description=_("ranking deadline"), ordering="deadline")
+    def deadline_text(self, round_: Round) -> str:
+        return local_datetime_text(round_.deadline)
+
+    @admin.display(description=_("the round's page"))
+    def round_page(self, round_: Round) -> str:
+        url = reverse("round_manage", args=[round_.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the round's page"))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["level", "topic", "state", "allocation_stage", "allocation_error", "allocated_at", "published_at",
+                "published_by", "created_by", "round_page"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["level", "topic", "title", "deadline"]
+        return ["round_page", "level", "topic", "title", "deadline", "state", "allocation_stage", "allocation_error",
+                "allocated_at", "published_at", "published_by", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a round is a record: cancel it instead
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                if obj.level == RoundLevel.TOPICS:
+                    opened = rounds.open_topic_round(title=obj.title, deadline=obj.deadline, actor=request.user)
+                else:
+                    opened = rounds.open_paper_round(obj.topic, title=obj.title, deadline=obj.deadline, actor=request.user)
+                obj.pk = opened.pk
+                return
+            if "deadline" in form.changed_data:
+                rounds.set_deadline(obj, obj.deadline, actor=request.user)
+            if "title" in form.changed_data:
+                Round.objects.filter(pk=obj.pk).update(title=obj.title)
+        except rounds.RoundRefused as refusal:
+            self.message_user(request, refusal.messages[0], level=messages.ERROR)
+            raise _AdminRefusal from refusal
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _AdminRefusal:
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description=_("Run the allocation of the selected rounds"))
+    def run_allocation(self, request, queryset):
+        self._each(request, queryset, self._allocate, _("%(count)d round(s) allocated or queued."))
+
+    def _allocate(self, request, round_: Round) -> None:
+        round_ = rounds.start_allocation(round_, actor=request.user)
+        if rounds.runs_at_once(round_):
+            rounds.run_allocation(round_.pk)
+        else:
+            tasks.enqueue_allocation(round_)
+
+    @admin.action(description=_("Publish the drafts of the selected rounds"))
+    def publish_drafts(self, request, queryset):
+        self._each(request, queryset, lambda request, round_: rounds.publish(round_, actor=request.user),
+                   _("%(count)d round(s) published."))
+
+    @admin.action(description=_("Cancel the selected rounds"))
+    def cancel_rounds(self, request, queryset):
+        self._each(request, queryset, lambda request, round_: rounds.cancel(round_, actor=request.user),
+                   _("%(count)d round(s) cancelled."))
+
+    def _each(self, request, queryset, act, done_message) -> None:
+        done = 0
+        for round_ in queryset.select_related("topic"):
+            try:
+                act(request, round_)
+                done += 1
+            except rounds.RoundRefused as refusal:
+                self.message_user(request, f"{round_}: {refusal.messages[0]}", level=messages.ERROR)
+        self.message_user(request, done_message % {"count": done})
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Preference)
+class PreferenceAdmin(_ReadOnlyAdmin):
+    list_display = ["round", "student", "rank", "topic", "entry", "ranked_at"]
+    list_filter = ["round"]
+    list_select_related = ["round", "student", "topic", "entry__paper"]
+    search_fields = ["student__username", "student__first_name", "student__last_name"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(_ReadOnlyAdmin):
+    list_display = ["round", "student", "topic", "entry", "rank", "moved_by", "refusal"]
+    list_filter = ["round"]
+    list_select_related = ["round", "student", "topic", "entry__paper", "moved_by"]
+    search_fields = ["student__username", "student__first_name", "student__last_name"]

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from papers.models import Category, Entry, Paper, Topic
 
@@ -183,6 +185,7 @@ class ClaimAction(models.TextChoices):
     MOVED = "moved", _("moved by a mentor")
     SCHEDULED = "scheduled", _("scheduled")
     PRESENTED = "presented", _("marked presented")
+    ALLOCATED = "allocated", _("allocated by a round")
 
 
 class ClaimEvent(models.Model):
@@ -249,3 +252,206 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} → {self.student}: {self.body[:40]}"
+
+
+# Preference rounds (students.rounds holds the rules): students rank up to MAX_CHOICES topics of the
+# programme, or advanced papers of their topic; after the deadline an optimal allocation
+# (students.allocation) makes a draft, which a mentor or admin adjusts and publishes.
+
+# The same number as students.allocation.MAX_RANK (that module stays free of Django).
+MAX_CHOICES = 5
+
+
+class RoundLevel(models.TextChoices):
+    TOPICS = "topics", _("Topics of the programme")
+    PAPERS = "papers", _("Papers of a topic")
+
+
+class RoundState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("preference round", "Open")
+    ALLOCATING = "allocating", pgettext_lazy("preference round", "Allocating")
+    DRAFT = "draft", pgettext_lazy("preference round", "Draft")
+    PUBLISHED = "published", pgettext_lazy("preference round", "Published")
+    CANCELLED = "cancelled", pgettext_lazy("preference round", "Cancelled")
+
+
+# The rounds that still decide something: at most one of them per topic, and one topic round.
+UNFINISHED_ROUND_STATES = [RoundState.OPEN, RoundState.ALLOCATING, RoundState.DRAFT]
+
+
+class AllocationStage(models.TextChoices):
+    """Where the allocation job is, for the progress bar."""
+
+    QUEUED = "queued", pgettext_lazy("allocation", "Waiting for the background worker")
+    READING = "reading", pgettext_lazy("allocation", "Reading the rankings")
+    SOLVING = "solving", pgettext_lazy("allocation", "Finding the best allocation")
+    SAVING = "saving", pgettext_lazy("allocation", "Saving the draft")
+    DONE = "done", pgettext_lazy("allocation", "Done")
+    FAILED = "failed", pgettext_lazy("allocation", "Failed")
+
+
+class RoundQuerySet(models.QuerySet["Round"]):
+    def unfinished(self) -> RoundQuerySet:
+        return self.filter(state__in=UNFINISHED_ROUND_STATES)
+
+
+class Round(models.Model):
+    """One preference round: topics for the whole programme, or the advanced papers of one topic."""
+
+    level = models.CharField(_("what is ranked"), max_length=16, choices=RoundLevel.choices)
+    # The topic whose papers are ranked; empty for a round of topics.
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="preference_rounds",
+        verbose_name=_("topic"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    deadline = models.DateTimeField(_("ranking deadline"), help_text=_("Students change their ranking until then."))
+    state = models.CharField(_("state"), max_length=16, choices=RoundState.choices, default=RoundState.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("opened by"),
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    # The allocation job: its stage for the progress bar, its task, why it failed.
+    allocation_stage = models.CharField(_("allocation stage"), max_length=16, choices=AllocationStage.choices, blank=True)
+    task_result_id = models.CharField(_("background task"), max_length=64, blank=True)
+    allocation_error = models.TextField(_("allocation error"), blank=True)
+    allocated_at = models.DateTimeField(_("allocated"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("preference round")
+        verbose_name_plural = _("preference rounds")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=RoundLevel.values), name="round_level_valid"),
+            models.CheckConstraint(condition=Q(state__in=RoundState.values), name="round_state_valid"),
+            models.CheckConstraint(
+                condition=Q(allocation_stage__in=[*AllocationStage.values, ""]), name="round_allocation_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level=RoundLevel.PAPERS, topic__isnull=False) | Q(level=RoundLevel.TOPICS, topic__isnull=True),
+                name="round_paper_round_has_topic",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=RoundState.PUBLISHED) | Q(published_at__isnull=False),
+                name="round_published_has_time",
+            ),
+            # Two rounds deciding the same places at once would each count them free.
+            models.UniqueConstraint(
+                fields=["topic"], condition=Q(state__in=UNFINISHED_ROUND_STATES), name="round_one_unfinished_per_topic"
+            ),
+            models.UniqueConstraint(
+                fields=["level"],
+                condition=Q(level=RoundLevel.TOPICS, state__in=UNFINISHED_ROUND_STATES),
+                name="round_one_unfinished_topic_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("round_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_paper_round(self) -> bool:
+        return self.level == RoundLevel.PAPERS
+
+
+class Preference(models.Model):
+    """One line of a student's ranking: a topic (a round of topics) or an advanced paper (a round of papers)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="preferences")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Intro papers are never ranked: students.rounds refuses them, and a trigger (migration 0005) too.
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    ranked_at = models.DateTimeField(_("ranked"), auto_now=True)
+
+    class Meta:
+        ordering = ["round", "student", "rank"]
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "student", "rank"], name="preference_unique_rank"),
+            models.UniqueConstraint(
+                fields=["round", "student", "topic"], condition=Q(topic__isnull=False), name="preference_unique_topic"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "student", "entry"], condition=Q(entry__isnull=False), name="preference_unique_entry"
+            ),
+            models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=MAX_CHOICES), name="preference_rank_1_to_5"),
+            # Which one the round's level asks for is a trigger's to check (a CHECK cannot read the round).
+            models.CheckConstraint(
+                condition=Q(topic__isnull=False, entry__isnull=True) | Q(topic__isnull=True, entry__isnull=False),
+                name="preference_one_choice",
+            ),
+        ]
+        indexes = [
+            # How contested each choice is: a round's preferences grouped by choice.
+            models.Index(fields=["round", "rank"], name="preference_round_rank_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} #{self.rank}: {self.topic or self.entry}"
+
+    @property
+    def choice_id(self) -> int:
+        return self.topic_id or self.entry_id
+
+
+class Allocation(models.Model):
+    """Where the round puts one student: the draft, then what publication gave.
+
+    A row per student in the allocation; no topic and no entry is "no place". The rows stay after
+    publication: they are the record of a round of topics (a round of papers also has the claims'
+    history).
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="allocations")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Which of the student's choices the place is; empty for no place, or a place they did not rank.
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("moved by"),
+    )
+    # Publication: the claim it made (a round of papers), or why a rule refused the place by then.
+    claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    refusal = models.CharField(_("refused because"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["round", "student"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "student"], name="allocation_one_place_per_student"),
+            models.CheckConstraint(
+                condition=Q(topic__isnull=True) | Q(entry__isnull=True), name="allocation_topic_or_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(rank__gte=1, rank__lte=MAX_CHOICES), name="allocation_rank_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(topic__isnull=False) | Q(entry__isnull=False),
+                name="allocation_rank_needs_a_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.topic or self.entry or '-'}"
+
+    @property
+    def place_id(self) -> int | None:
+        return self.topic_id or self.entry_id
+
