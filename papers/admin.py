@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Category, Entry, EntrySource, Material, Paper, PaperVersion, Topic
+from papers.models import Category, Entry, EntrySource, Material, Paper, PaperVersion, Programme, Topic
 
 
 class EntryAdminForm(forms.ModelForm):
@@ -57,11 +58,25 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["title", "number", "slug", "claim_capacity", "claim_deadline", "intro_papers_required", "enrollment_code"]
+    list_display = [
+        "title", "number", "slug", "enrollment_mode", "student_capacity", "claim_capacity", "claim_deadline",
+        "intro_papers_required", "enrollment_code",
+    ]
+    list_filter = ["enrollment_mode"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["source_name", "import_choices"]
     inlines = [CategoryInline, EntryInline, MaterialInline]
+
+    def save_model(self, request, obj, form, change):
+        # New places (for students, or per paper) are told to those watching (students.watching).
+        from students import watching  # noqa: PLC0415 - students depends on papers, not the other way round
+
+        with transaction.atomic():
+            before = Topic.objects.select_for_update().filter(pk=obj.pk).first() if change else None
+            super().save_model(request, obj, form, change)
+            if before is not None:
+                watching.places_changed(obj, before)
 
     def save_formset(self, request, form, formset, change):
         # Entries typed into the admin are the admin's: re-importing the page leaves them alone.
@@ -70,6 +85,24 @@ class TopicAdmin(admin.ModelAdmin):
                 if not entry_form.instance.pk:
                     entry_form.instance.source = EntrySource.ADMIN
         super().save_formset(request, form, formset, change)
+        Topic.list_changed(form.instance.pk)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    """The programme's one settings row: always there to change, never added or deleted."""
+
+    list_display = ["__str__", "topics_per_student"]
+
+    def changelist_view(self, request, extra_context=None):
+        Programme.current()  # the row is made on first use; the list always shows it
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Paper)
@@ -98,6 +131,11 @@ class EntryAdmin(admin.ModelAdmin):
         if not change:
             obj.source = EntrySource.ADMIN
         super().save_model(request, obj, form, change)
+        Topic.list_changed(obj.topic_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        Topic.list_changed(obj.topic_id)
 
 
 @admin.register(PaperVersion)

@@ -2,17 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from papers.models import Topic
+from papers.programme_views import catalogue_context, render_catalogue
 
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.all() if request.user.is_staff else Topic.objects.filter(enrollments__user=request.user)
-    topics = list(topics.distinct())
-    if len(topics) == 1:
-        return redirect(topics[0])
-    return render(request, "papers/home.html", {"topics": topics})
+    """The person's own topics first, then the programme's catalogue: where a newcomer chooses a topic."""
+    return render_catalogue(request, "papers/home.html", catalogue_context(request))

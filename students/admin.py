@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from papers.models import Topic
 from papers.templatetags.readinglist import local_datetime_text
-from students import claims, rounds, tasks
+from students import claims, rounds, tasks, watching
+from students.enrollment import remove_from_topic
 from students.models import (
     Allocation,
     Claim,
@@ -30,6 +33,22 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "topic"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
+
+    # Places change: watchers of the topic are told (students.watching), a student's paper is released.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            topics = Topic.objects.select_for_update().filter(pk__in={obj.topic_id, form.initial.get("topic")} - {None})
+            locked = list(topics.order_by("pk"))
+            super().save_model(request, obj, form, change)
+            for topic in locked:
+                watching.topic_changed(topic)
+
+    def delete_model(self, request, obj):
+        remove_from_topic(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for enrollment in queryset.select_related("topic", "user"):
+            remove_from_topic(enrollment, actor=request.user)
 
 
 @admin.register(StudentProfile)
@@ -69,8 +88,27 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
+class _AdminRefusal(Exception):
+    """Unwinds the admin's transaction when a rule refuses a change."""
+
+
+class RulesAdmin(admin.ModelAdmin):
+    """An admin whose saves go through the domain's rules: a refusal is shown as a message and nothing is saved."""
+
+    def refuse(self, request, refusal: ValidationError):
+        self.message_user(request, refusal.messages[0], level=messages.ERROR)
+        raise _AdminRefusal from refusal
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _AdminRefusal:
+            # The refusal was reported with message_user and the transaction rolled back.
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(RulesAdmin):
     form = ClaimAdminForm
     list_display = ["student", "topic", "paper_name", "status", "presentation_time", "presented", "updated_at"]
     list_filter = ["topic", "status", "presented"]
@@ -109,15 +147,7 @@ class ClaimAdmin(admin.ModelAdmin):
             elif obj.entry_id != form.initial.get("entry"):
                 obj.pk = claims.switch(obj.student, obj.entry, actor=request.user).pk
         except claims.ClaimRefused as refusal:
-            self.message_user(request, refusal.messages[0], level=messages.ERROR)
-            raise _AdminRefusal from refusal
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _AdminRefusal:
-            # The refusal was reported with message_user and the transaction rolled back.
-            return HttpResponseRedirect(request.get_full_path())
+            self.refuse(request, refusal)
 
     @admin.action(description=_("Release the selected claims"))
     def release_selected(self, request, queryset):
@@ -129,10 +159,6 @@ class ClaimAdmin(admin.ModelAdmin):
             except claims.ClaimRefused as refusal:
                 self.message_user(request, f"{claim_}: {refusal.messages[0]}", level=messages.ERROR)
         self.message_user(request, _("%(count)d claim(s) released.") % {"count": released})
-
-
-class _AdminRefusal(Exception):
-    """Unwinds the admin's transaction when a claim rule refuses a change."""
 
 
 @admin.register(ReadingProgress)
@@ -168,7 +194,7 @@ class RoundAdminForm(forms.ModelForm):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(RulesAdmin):
     form = RoundAdminForm
     list_display = ["title", "level", "topic", "state", "deadline_text", "created_by"]
     list_filter = ["level", "state"]
@@ -214,14 +240,7 @@ class RoundAdmin(admin.ModelAdmin):
             if "title" in form.changed_data:
                 Round.objects.filter(pk=obj.pk).update(title=obj.title)
         except rounds.RoundRefused as refusal:
-            self.message_user(request, refusal.messages[0], level=messages.ERROR)
-            raise _AdminRefusal from refusal
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _AdminRefusal:
-            return HttpResponseRedirect(request.get_full_path())
+            self.refuse(request, refusal)
 
     @admin.action(description=_("Run the allocation of the selected rounds"))
     def run_allocation(self, request, queryset):

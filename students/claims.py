@@ -4,7 +4,8 @@ Views, HTMX endpoints, the admin and management commands all call these
 functions. The rules: an intro paper is never presented; a student holds at
 most one open slot (a claim or a pending proposal) per topic; a paper takes
 at most `topic.claim_capacity` students; students change nothing after the
-topic's claim deadline; a topic may require intro reading before a claim.
+topic's claim deadline, nor claim while a preference round gives the
+topic's papers; a topic may require intro reading before a claim.
 Rows are locked (enrollment first, then entry) so concurrent requests
 cannot both pass a check; the database constraints back the same rules.
 """
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from papers.identity import Mention, find_paper
 from papers.templatetags.readinglist import local_datetime_text
 from papers.models import Category, Entry, EntrySource, Level, Paper, Topic
+from students import watching
 from students.models import (
     Claim,
     ClaimAction,
@@ -33,6 +35,8 @@ from students.models import (
     ReadingProgress,
     ReadingStatus,
     Role,
+    Round,
+    RoundLevel,
 )
 
 
@@ -54,6 +58,7 @@ class ClaimRefused(ValidationError):
         "not_pending": 409,
         "no_category": 400,
         "no_reason": 400,
+        "round_open": 409,
     }
 
     @property
@@ -75,6 +80,7 @@ def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | 
         new = _create_claim(change.enrollment, entry)
         action = ClaimAction.ASSIGNED if change.by_staff else ClaimAction.CLAIMED
         record_event(new, change.actor, action, "", entry=entry)
+        watching.paper_changed(entry)
         _touch(change.enrollment)
     return new
 
@@ -85,7 +91,10 @@ def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser 
         change = _begin(student, topic.pk, actor)
         if change.current is None:
             raise ClaimRefused(_("You hold no presentation slot in this topic."), code="no_claim")
+        freed = change.lock_entries(change.current.entry)
         _set_status(change.current, ClaimStatus.RELEASED, change.actor, ClaimAction.RELEASED)
+        for entry in freed:
+            watching.paper_changed(entry)
         _touch(change.enrollment)
     return change.current
 
@@ -94,10 +103,11 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
     """Release the current slot and claim `entry` in one step: on any refusal, nothing changes."""
     with transaction.atomic():
         change = _begin(student, entry.topic_id, actor)
-        entry = change.lock_entry(entry)
         current = change.current
         if current is None:
             raise ClaimRefused(_("You hold no presentation slot to switch from."), code="no_claim")
+        locked = change.lock_entries(entry, current.entry)
+        entry = {locked_entry.pk: locked_entry for locked_entry in locked}[entry.pk]
         if current.entry_id == entry.pk and current.status == ClaimStatus.ACTIVE:
             raise ClaimRefused(_("You already claimed this paper."), code="same_paper")
         _check_claimable(entry, student, by_staff=change.by_staff)
@@ -105,6 +115,8 @@ def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser |
         _set_status(current, ClaimStatus.RELEASED, change.actor, action, note=str(entry.paper))
         new = _create_claim(change.enrollment, entry)
         record_event(new, change.actor, action, "", entry=entry, note=str(current.paper))
+        for changed in locked:
+            watching.paper_changed(changed)
         _touch(change.enrollment)
     return new
 
@@ -130,6 +142,13 @@ class _SlotChange:
 
     def lock_entry(self, entry: Entry) -> Entry:
         return Entry.objects.select_for_update(of=("self",)).select_related("topic", "paper").get(pk=entry.pk)
+
+    def lock_entries(self, *entries: Entry | None) -> list[Entry]:
+        """Lock these (a proposal's slot has none), in the order of their keys, so two switches never wait on each other."""
+        keys = sorted({entry.pk for entry in entries if entry is not None})
+        return list(
+            Entry.objects.select_for_update(of=("self",)).select_related("topic", "paper").filter(pk__in=keys).order_by("pk")
+        )
 
 
 def _begin(student: AbstractBaseUser, topic_id: int, actor: AbstractBaseUser | None) -> _SlotChange:
@@ -167,6 +186,11 @@ def intro_papers_missing(student: AbstractBaseUser, topic: Topic) -> int:
     return max(0, topic.intro_papers_required - done)
 
 
+def paper_round_of(topic: Topic) -> Round | None:
+    """The topic's unfinished round of papers: until it is published, students get papers from it, not first come."""
+    return Round.objects.unfinished().filter(topic=topic, level=RoundLevel.PAPERS).first()
+
+
 def claims_open(topic: Topic) -> bool:
     return topic.claim_deadline is None or timezone.now() <= topic.claim_deadline
 
@@ -194,6 +218,7 @@ class Availability:
     slot: Claim | None
     intro_missing: int
     deadline_open: bool
+    paper_round: Round | None = None  # while it runs, the student's papers come from it (paper_round_of)
 
     @classmethod
     def for_student(cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool) -> Availability:
@@ -211,6 +236,7 @@ class Availability:
             slot=slot,
             intro_missing=intro_papers_missing(user, topic),
             deadline_open=claims_open(topic),
+            paper_round=paper_round_of(topic),
         )
 
     def state_for(self, entry: Entry) -> str:
@@ -221,17 +247,20 @@ class Availability:
             return RowState.MINE
         if entry.taken >= self.topic.claim_capacity:
             return RowState.FULL
-        if not (self.is_student and self.deadline_open) or self.intro_missing:
+        if not (self.is_student and self.deadline_open) or self.intro_missing or self.paper_round is not None:
             return RowState.LOCKED
         return RowState.SWITCHABLE if self.slot is not None else RowState.CLAIMABLE
 
     def rows(self, entries: Iterable[Entry], progress: dict[int, ReadingProgress] | None = None) -> list[PaperRow]:
+        """`progress`: the student's reading by entry; entries from students.watching.with_watched say which they watch."""
         capacity = self.topic.claim_capacity
         progress = progress or {}
+        may_watch = self.is_student and self.deadline_open
         return [
             PaperRow(
-                entry=entry, state=self.state_for(entry), places_left=max(0, capacity - entry.taken),
-                progress=progress.get(entry.pk),
+                entry=entry, state=(state := self.state_for(entry)), places_left=max(0, capacity - entry.taken),
+                progress=progress.get(entry.pk), watched=getattr(entry, "watched", False),
+                watchable=may_watch and state == RowState.FULL,
             )
             for entry in entries
         ]
@@ -243,7 +272,8 @@ class PaperRow:
     state: str
     places_left: int
     progress: ReadingProgress | None = None
-
+    watched: bool = False
+    watchable: bool = False  # taken by others, and the student could claim it if it freed
 
 def _lock_enrollment(student: AbstractBaseUser, topic_id: int) -> Enrollment:
     try:
@@ -270,6 +300,11 @@ def _check_claimable(entry: Entry, student: AbstractBaseUser, *, by_staff: bool)
         entry.ensure_presentable()
     except ValidationError as error:
         raise ClaimRefused(error.messages[0], code="intro_paper") from None
+    if not by_staff and (round_ := paper_round_of(entry.topic)) is not None:
+        raise ClaimRefused(
+            _("The topic's papers are given by the preference round “%(round)s”: rank them there."),
+            code="round_open", params={"round": round_.title},
+        )
     if not by_staff and (missing := intro_papers_missing(student, entry.topic)):
         raise ClaimRefused(
             _("Finish %(count)d more intro paper(s) before claiming a paper to present."),
@@ -443,6 +478,7 @@ def approve_proposal(proposal: Claim, *, actor: AbstractBaseUser, categories: It
         proposal.decided_by, proposal.decided_at = actor, timezone.now()
         proposal.save(update_fields=["entry", "status", "decided_by", "decided_at", "updated_at"])
         record_event(proposal, actor, ClaimAction.APPROVED, previous, entry=entry)
+        watching.paper_changed(entry)
     return proposal
 
 

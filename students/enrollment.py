@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from papers.models import EnrollmentMode, Programme, Topic
-from students.models import Enrollment, Role, StudentProfile
+from students import claims, watching
+from students.models import Claim, Enrollment, Role, StudentProfile
 
 # The one rule for a student number, whether a student signs up or an admin imports a roster: it
 # becomes the username they log in with. \A and \Z, because $ would also match before a final newline.
@@ -67,7 +68,20 @@ def join_topic(student: AbstractBaseUser, topic: Topic, *, via: str) -> tuple[En
         if via in _BOUND:
             _check_places(topic)
             _check_limit(student)
-        return Enrollment.objects.create(topic=topic, user=student, role=Role.STUDENT), True
+        enrollment = Enrollment.objects.create(topic=topic, user=student, role=Role.STUDENT)
+        watching.topic_changed(topic)
+        return enrollment, True
+
+
+def remove_from_topic(enrollment: Enrollment, *, actor: AbstractBaseUser) -> None:
+    """Staff take someone out of a topic: a student's paper is released first (its history stays), and the place frees."""
+    with transaction.atomic():
+        topic = Topic.objects.select_for_update().get(pk=enrollment.topic_id)
+        student = enrollment.user
+        if enrollment.role == Role.STUDENT and Claim.objects.open().filter(topic=topic, student=student).exists():
+            claims.release(student, topic, actor=actor)
+        Enrollment.objects.filter(pk=enrollment.pk).delete()
+        watching.topic_changed(topic)
 
 
 def places_left(topic: Topic) -> int | None:

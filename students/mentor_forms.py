@@ -178,3 +178,38 @@ class CalendarForm(forms.Form):
         label=_("Length of each talk (minutes)"), min_value=5, max_value=480, required=False,
         widget=forms.NumberInput(attrs={"placeholder": "30"}),
     )
+
+
+class TopicSettingsForm(forms.ModelForm):
+    """How students join the topic and claim its papers (students.watching.settings_changed tells what it frees)."""
+
+    # Small numbers: the columns take 32767, which no topic needs and a typo makes.
+    student_capacity = forms.IntegerField(
+        label=_("Places for students"), min_value=1, max_value=999, required=False,
+        help_text=_("Empty: no limit. Lowering it below the students already in only stops new ones joining."),
+    )
+    claim_capacity = forms.IntegerField(
+        label=_("Students per paper"), min_value=1, max_value=99,
+        help_text=_("How many students may present the same advanced paper."),
+    )
+    intro_papers_required = forms.IntegerField(
+        label=_("Intro papers to finish before claiming"), min_value=0, max_value=99,
+    )
+    claim_deadline = LocalDateTimeField(
+        label=_("Claim deadline"), widget=DateTimeLocalInput(), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("After this moment students can no longer claim, release or switch. Empty: no deadline."),
+        error_messages={"invalid": _("Enter a date and time such as 2025-06-18 14:30.")},
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["enrollment_mode", "student_capacity", "claim_capacity", "claim_deadline", "intro_papers_required"]
+        widgets = {"enrollment_mode": forms.RadioSelect}
+
+    def clean_claim_deadline(self) -> datetime | None:
+        at = self.cleaned_data["claim_deadline"]
+        if at is not None and not schedule.is_presentation_time(at):
+            first, last = schedule.PRESENTATION_YEARS
+            raise ValidationError(_("Choose a date between %(first)d and %(last)d.") % {"first": first, "last": last})
+        return at

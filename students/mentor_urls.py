@@ -21,4 +21,5 @@ urlpatterns = [
     path(f"{mentor}schedule/<int:claim_id>/presentation/", views.record_presentation, name="mentor_record_presentation"),
     path(f"{mentor}schedule.ics", views.schedule_ics, name="mentor_schedule_ics"),
     path(f"{mentor}claims.csv", views.claims_csv, name="mentor_claims_csv"),
+    path(f"{mentor}settings/", views.topic_settings, name="mentor_settings"),
 ]

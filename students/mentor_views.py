@@ -1,4 +1,4 @@
-"""The mentor pages: progress across students, proposal decisions, feedback and the presentation schedule.
+"""The mentor pages: progress across students, proposal decisions, feedback, the presentation schedule and the topic's settings.
 
 Every view starts with get_topic_for_mentor: 404 for a topic the user is not part of, 403 for its students.
 """
@@ -12,15 +12,16 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from papers.access import TopicAccess, get_topic_for_mentor
 from papers.models import Category, Topic
 from readinglist.paging import page_number, page_of
-from students import claims, mentors, schedule
+from students import claims, mentors, schedule, watching
 from students.claims import ClaimRefused, RowState
 from students.mentor_forms import (
     ApproveForm,
@@ -33,6 +34,7 @@ from students.mentor_forms import (
     RefusalForm,
     RejectForm,
     SlotForm,
+    TopicSettingsForm,
 )
 from students.models import Claim, Enrollment
 
@@ -467,3 +469,22 @@ def _act(
         return refusal.http_status
     messages.success(request, success or outcome)
     return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def topic_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """How students join the topic and claim its papers; what a change frees is told to watchers."""
+    access = get_topic_for_mentor(request.user, slug)
+    topic = access.topic
+    form = TopicSettingsForm(request.POST if request.method == "POST" else None, instance=topic)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = Topic.objects.select_for_update().get(pk=topic.pk)
+            topic = form.save()
+            Topic.list_changed(topic.pk)
+            watching.places_changed(topic, before)
+        messages.success(request, _("The topic's settings are saved."))
+        return redirect("mentor_settings", slug=topic.slug)
+    context = {"topic": topic, "access": access, "form": form, "students": topic.enrollments.students().count()}
+    return render(request, "mentors/settings.html", context, status=400 if form.errors else 200)

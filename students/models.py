@@ -455,3 +455,29 @@ class Allocation(models.Model):
     def place_id(self) -> int | None:
         return self.topic_id or self.entry_id
 
+
+class Watch(models.Model):
+    """A person waiting for a taken paper, or a full topic, to free; it never reserves it (students.watching)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
+    created_at = models.DateTimeField(_("watching since"), auto_now_add=True)
+    # When the paper or topic last freed while watched (the student was told then).
+    freed_at = models.DateTimeField(_("freed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True, topic__isnull=False) | Q(entry__isnull=False, topic__isnull=True),
+                name="watch_entry_or_topic",
+            ),
+            models.UniqueConstraint(fields=["user", "entry"], name="watch_once_per_entry"),
+            models.UniqueConstraint(fields=["user", "topic"], name="watch_once_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.entry or self.topic}"

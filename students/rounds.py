@@ -210,6 +210,7 @@ def _open(round_: Round) -> Round:
     try:
         with transaction.atomic():
             round_.save()
+            _topic_pages_changed(round_)
     except IntegrityError:
         # round_one_unfinished_per_topic / round_one_unfinished_topic_round
         raise RoundRefused(
@@ -251,7 +252,14 @@ def cancel(round_: Round, *, actor: AbstractBaseUser) -> Round:
         round_.allocations.all().delete()
         round_.state = RoundState.CANCELLED
         round_.save(update_fields=["state"])
+        _topic_pages_changed(round_)
     return round_
+
+
+def _topic_pages_changed(round_: Round) -> None:
+    """A round of papers starting or ending changes what the topic's page offers: open pages refresh."""
+    if round_.topic_id is not None:
+        Topic.list_changed(round_.topic_id)
 
 
 def rankings_open(round_: Round) -> bool:
@@ -659,6 +667,7 @@ def publish(round_: Round, *, actor: AbstractBaseUser) -> Publication:
                 report.granted += 1
         round_.state, round_.published_at, round_.published_by = RoundState.PUBLISHED, timezone.now(), actor
         round_.save(update_fields=["state", "published_at", "published_by"])
+        _topic_pages_changed(round_)
     return report
 
 

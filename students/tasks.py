@@ -1,10 +1,10 @@
-"""Background tasks (django-tasks, run by `manage.py db_worker`); the work itself is in students.rounds."""
+"""Background tasks (django-tasks, run by `manage.py db_worker`); the work itself is in students.rounds and students.watching."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from students import rounds
+from students import rounds, watching
 from students.models import Round
 
 
@@ -18,3 +18,8 @@ def enqueue_allocation(round_: Round) -> None:
     result = run_allocation.enqueue(round_.pk)
     Round.objects.filter(pk=round_.pk).update(task_result_id=str(result.id))
 
+
+@task()
+def email_watchers(watch_ids: list[int]) -> int:
+    """Tell watchers by email that a place freed (students.watching)."""
+    return watching.send_emails(watch_ids)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
@@ -29,6 +30,7 @@ from readinglist.paging import page_number, page_of
 from students.claims import Availability, with_availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
 from students.reading import progress_by_entry, set_progress
+from students.watching import with_watched
 
 ALL_CATEGORIES = ""
 PAGE_SIZE = 50
@@ -57,7 +59,7 @@ def topic_page_context(request: HttpRequest, access: TopicAccess) -> dict:
     availability = Availability.for_student(topic, request.user, is_student=access.is_student)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     intro = page_of(_entries(topic, categories=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
-    advanced = page_of(_in(_entries(topic).advanced(), category), page_number(request), PAGE_SIZE)
+    advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
     return {
         "topic": topic,
         "access": access,
@@ -75,12 +77,18 @@ def topic_page_context(request: HttpRequest, access: TopicAccess) -> dict:
     }
 
 
-def _entries(topic: Topic, *, categories: bool = True) -> QuerySet[Entry]:
-    """`categories`: read them too (intro papers have none, and their rows do not ask)."""
+def _entries(topic: Topic, *, categories: bool = True, watcher: AbstractBaseUser | None = None) -> QuerySet[Entry]:
+    """`categories`: read them too (intro papers have none, and their rows do not ask); `watcher`: mark the entries they watch."""
     entries = Entry.objects.filter(topic=topic).select_related("paper")
     if categories:
         entries = entries.prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("position", "pk")))
+    if watcher is not None:
+        entries = with_watched(entries, watcher)
     return with_availability(entries).order_by("position", "pk")
+
+
+def _watcher(request: HttpRequest, access: TopicAccess) -> AbstractBaseUser | None:
+    return request.user if access.is_student else None
 
 
 def _in(entries: QuerySet[Entry], category: Category | None) -> QuerySet[Entry]:
@@ -155,7 +163,7 @@ def row_update_context(
     topic = access.topic
     availability = availability or Availability.for_student(topic, request.user, is_student=access.is_student)
     category = _chosen_category(request, list(topic.categories.all()))
-    entries = _in(_entries(topic).filter(pk__in=list(entry_ids)), category)
+    entries = _in(_entries(topic, watcher=_watcher(request, access)).filter(pk__in=list(entry_ids)), category)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     return {
         "topic": topic,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from papers.access import TopicAccess, get_topic_for_user
 from papers.models import Entry
-from students import claims
+from students import claims, watching
 from students.claims import Availability
 from students.enrollment import EnrollmentRefused, JoinVia, create_student, join_topic
 from students.forms import JoinForm, ProgressForm, SignUpForm
@@ -71,13 +71,41 @@ def release_paper(request: HttpRequest, slug: str) -> HttpResponse:
     return _change_slot(request, access, release, None)
 
 
+@require_POST
+@login_required
+def watch_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    """Be told when a taken paper has a place again; it reserves nothing."""
+    access = get_topic_for_user(request.user, slug)
+    entry = get_object_or_404(Entry.objects.select_related("paper", "topic"), pk=entry_id, topic=access.topic)
+
+    def watch() -> str:
+        watching.watch_paper(request.user, entry)
+        return _("You will be told when “%(paper)s” has a free place. Watching does not reserve it.") % {
+            "paper": entry.paper.display_name}
+
+    return _change_slot(request, access, watch, entry)
+
+
+@require_POST
+@login_required
+def unwatch_paper(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
+    access = get_topic_for_user(request.user, slug)
+    entry = get_object_or_404(Entry.objects.select_related("paper"), pk=entry_id, topic=access.topic)
+
+    def unwatch() -> str:
+        watching.stop_watching(request.user, entry=entry)
+        return _("You no longer watch “%(paper)s”.") % {"paper": entry.paper.display_name}
+
+    return _change_slot(request, access, unwatch, entry)
+
+
 def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[], str], entry: Entry | None) -> HttpResponse:
     """Make the change; with htmx, answer with the rows it changed and the slot box, else go back to the list."""
     before = set(Claim.objects.open().filter(topic=access.topic, student=request.user).values_list("entry_id", flat=True))
     status = 200
     try:
         messages.success(request, change())
-    except claims.ClaimRefused as refusal:
+    except (claims.ClaimRefused, watching.WatchRefused) as refusal:
         messages.error(request, refusal.messages[0])
         status = refusal.http_status
     if not request.htmx:
@@ -141,6 +169,7 @@ def student_page(request: HttpRequest, slug: str) -> HttpResponse:
         "slot": current,
         "past_slots": [slot for slot in slots if slot is not current],
         "availability": Availability.for_student(topic, request.user, is_student=True),
+        "watches": watching.paper_watches(request.user, topic),
         "feedback": Feedback.objects.filter(topic=topic, student=request.user).select_related("author"),
         "progress": ReadingProgress.objects.filter(student=request.user, entry__topic=topic)
         .exclude(notes="")

@@ -17,7 +17,8 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_user(username: str, **extra) -> AbstractUser:
-    return get_user_model().objects.create_user(username=username, password=PASSWORD, email=f"{username}@example.edu", **extra)
+    extra.setdefault("email", f"{username}@example.edu")
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
 
 
 def make_topic(slug: str = "topic-2", **extra) -> Topic:

@@ -2,10 +2,12 @@
 
 `site` builds one topic from the real seed page (38 papers, the Markdown
 introduction with its external image), a second topic whose claim deadline
-has passed, a persona for each state a page can be in, and what the mentor
+has passed, three more for the catalogue (open with places, open and full,
+by preference round), a persona for each state a page can be in, and what the mentor
 and arXiv pages show (a pending proposal, a schedule, an import job, a title
-match). `PAGES` names the pages; `site.pages` says, for each, whom to log in
-as and where to go.
+match), and preference rounds in each state (open, allocating, a draft,
+published). `PAGES` names the pages; `site.pages` says, for each, whom to
+log in as and where to go.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,10 +31,22 @@ from playwright.sync_api import Browser, Page
 
 from papers import arxiv_jobs
 from papers.arxiv_jobs import ImportTarget
-from papers.models import ArxivMatch, Entry, Level, PageUpload, Topic, UploadedPage
+from papers.models import ArxivMatch, EnrollmentMode, Entry, Level, PageUpload, Topic, UploadedPage
 from papers.reading_lists import import_reading_list, import_text, read_reading_list
-from students import claims
-from students.models import Claim, Feedback, ReadingProgress, ReadingStatus, Role
+from students import claims, rounds
+from students.models import (
+    Allocation,
+    AllocationStage,
+    Claim,
+    Feedback,
+    ReadingProgress,
+    ReadingStatus,
+    Role,
+    Round,
+    RoundState,
+    StudentProfile,
+    Watch,
+)
 from tests.browser_support import HTMX_IDLE, browser, sign_in, topic_with_papers, unhashed_static_files
 from tests.conftest import PASSWORD, enroll, make_entry, make_topic, make_user
 
@@ -66,6 +80,9 @@ PAGES = [
     "password-reset-complete",
     "home",
     "home-empty",
+    "programme",
+    "programme-filtered",
+    "programme-overview",
     "topic-student",
     "topic-filtered",
     "topic-claimed",
@@ -85,6 +102,9 @@ PAGES = [
     "mentor-proposals",
     "mentor-student",
     "mentor-schedule",
+    "mentor-settings",
+    "mentor-settings-errors",
+    "student-page-watching",
     "arxiv-import",
     "arxiv-import-preview",
     "arxiv-jobs",
@@ -94,6 +114,18 @@ PAGES = [
     "page-import-errors",
     "page-import-preview",
     "page-import-done",
+    "rounds",
+    "rounds-admin",
+    "rounds-open-errors",
+    "topic-rounds",
+    "round-ranking",
+    "round-ranking-topics",
+    "round-manage-open",
+    "round-manage-allocating",
+    "round-manage-draft",
+    "round-manage-published",
+    "round-result",
+    "round-result-unplaced",
 ]
 
 
@@ -127,14 +159,16 @@ def build_site() -> Site:
     # Fixed values, so that the screenshots change only when the pages do.
     topic.enrollment_code = "XY2SPROUT"
     topic.claim_deadline = _at(timezone.now().year + 1, 6, 30, 18, 0)
+    topic.number, topic.student_capacity = 2, 12
     topic.save()
     intro = list(topic.entries.intro().select_related("paper").order_by("position"))
     advanced = list(topic.entries.advanced().select_related("paper").order_by("position"))
     _describe(advanced[0])
 
-    closed_topic = make_topic("xinya-3", title="多模态图像复原", claim_deadline=_at(2025, 3, 1, 18, 0))
+    closed_topic = make_topic("xinya-3", number=3, title="多模态图像复原", claim_deadline=_at(2025, 3, 1, 18, 0))
     make_entry(closed_topic, "Restormer", level=Level.INTRO)
     make_entry(closed_topic, "PromptIR", categories=("辅助信息", "辅助任务"), position=1)
+    _catalogue_topics()
 
     mentor = make_user("wang", first_name="老师", last_name="王")
     enroll(mentor, topic, Role.MENTOR)
@@ -145,6 +179,7 @@ def build_site() -> Site:
     enroll(reader, closed_topic)
     _read(reader, intro[0], ReadingStatus.DONE, "**Location context** helps detection:\n\n- concat at the input\n- [code](https://github.com/)")
     _read(reader, intro[1], ReadingStatus.READING)
+    Watch.objects.create(user=reader, entry=advanced[0])  # claimed by the presenter below
 
     presenter = make_user("2024002", first_name="张华")
     enroll(presenter, topic)
@@ -201,6 +236,9 @@ def build_site() -> Site:
         "password-reset-complete": SitePage(reverse("password_reset_complete")),
         "home": SitePage(reverse("home"), reader),
         "home-empty": SitePage(reverse("home"), newcomer),
+        "programme": SitePage(reverse("programme"), mentor),
+        "programme-filtered": SitePage(f"{reverse('programme')}?q=深度&mode=open&places=on", newcomer),
+        "programme-overview": SitePage(reverse("programme_overview"), admin),
         "topic-student": SitePage(topic_url, reader, screenshot=True),
         "topic-filtered": SitePage(f"{topic_url}?category={task.pk}", reader),
         "topic-claimed": SitePage(topic_url, presenter, screenshot=True),
@@ -220,6 +258,10 @@ def build_site() -> Site:
         "mentor-proposals": SitePage(reverse("mentor_proposals", args=[slug]), mentor, screenshot=True),
         "mentor-student": SitePage(reverse("mentor_student", args=[slug, presenter.pk]), mentor),
         "mentor-schedule": SitePage(reverse("mentor_schedule", args=[slug]), mentor, screenshot=True),
+        "mentor-settings": SitePage(reverse("mentor_settings", args=[slug]), mentor),
+        "mentor-settings-errors": SitePage(reverse("mentor_settings", args=[slug]), mentor, post={
+            "student_capacity": "0", "claim_capacity": "", "claim_deadline": "0001-01-01T00:00"}),
+        "student-page-watching": SitePage(reverse("student_page", args=[slug]), reader),
         "arxiv-import": SitePage(reverse("arxiv_import"), admin),
         # Pasted identifiers are previewed from the catalogue: arXiv is not asked.
         "arxiv-import-preview": SitePage(reverse("arxiv_import"), admin, post={"ids": f"{listed_arxiv_id} 2401.00001"}),
@@ -231,8 +273,100 @@ def build_site() -> Site:
         "page-import-preview": SitePage(preview_upload.get_absolute_url(), admin),
         "page-import-done": SitePage(done_upload.get_absolute_url(), admin),
     }
+    pages |= _round_pages(topic, closed_topic, reader, mentor, admin)
     assert list(pages) == PAGES, "PAGES and build_site() must name the same pages"
     return Site(topic, closed_topic, reader, presenter, proposer, newcomer, mentor, admin, pages)
+
+
+def _catalogue_topics() -> None:
+    """The programme's other ways in, for the catalogue: open with places, open and full, by preference round."""
+    opened = make_topic(
+        "xinya-5", number=5, title="单目深度估计", enrollment_mode=EnrollmentMode.OPEN, student_capacity=3,
+        introduction="从**单张图像**估计场景深度：从监督学习到自监督，再到大规模预训练的深度基础模型。",
+    )
+    make_entry(opened, "MiDaS", level=Level.INTRO)
+    make_entry(opened, "DepthAnything", categories=("深度基础模型",), position=1)
+    enroll(make_user("2024011", first_name="赵敏"), opened)
+    enroll(make_user("liu", first_name="老师", last_name="刘"), opened, Role.MENTOR)
+    full = make_topic("xinya-6", number=6, title="多模态融合目标检测", enrollment_mode=EnrollmentMode.OPEN, student_capacity=1)
+    make_entry(full, "TransFuser", categories=("融合",))
+    enroll(make_user("2024012", first_name="孙悦"), full)
+    ranked = make_topic(
+        "xinya-7", number=7, title="红外小目标检测", enrollment_mode=EnrollmentMode.PREFERENCE,
+        introduction="红外图像中的小目标只有几个像素，缺乏纹理与形状信息。",
+    )
+    make_entry(ranked, "DNANet", categories=("检测",))
+
+
+def _round_pages(topic: Topic, closed_topic: Topic, reader: AbstractUser, mentor: AbstractUser, admin: AbstractUser) -> dict[str, SitePage]:
+    """Preference rounds in every state: open (topics, and the seed topic's papers), allocating, a draft, published."""
+    year = timezone.now().year
+    advanced = list(topic.entries.advanced().order_by("position"))
+    papers_round = rounds.open_paper_round(topic, title="2026 春季汇报文献志愿", deadline=_at(year + 1, 5, 31, 18, 0), actor=mentor)
+    rounds.save_ranking(papers_round, reader, advanced[1:4])
+    for index, entry in enumerate(advanced[1:4]):
+        rival = make_user(f"20240{40 + index}", first_name=f"同学{index}")
+        enroll(rival, topic)
+        rounds.save_ranking(papers_round, rival, [entry, advanced[1]][: 1 + index % 2])
+
+    make_topic("xinya-8", number=8, title="视觉目标跟踪", enrollment_mode=EnrollmentMode.PREFERENCE, student_capacity=2)
+    topics_round = rounds.open_topic_round(title="2026 秋季专题志愿", deadline=_at(year + 1, 8, 31, 18, 0), actor=admin)
+    applicant = make_user("2024020", first_name="周杰")
+    StudentProfile.objects.create(user=applicant, student_number="2024020")
+    rounds.save_ranking(topics_round, applicant, list(rounds.rankable(topics_round)[:2]))
+
+    allocating = rounds.open_paper_round(closed_topic, title="多模态复原文献志愿", deadline=_at(year + 1, 1, 10, 18, 0), actor=admin)
+    Round.objects.filter(pk=allocating.pk).update(
+        deadline=_at(year - 1, 1, 10, 18, 0), state=RoundState.ALLOCATING, allocation_stage=AllocationStage.SOLVING,
+    )
+
+    tracking = make_topic("xinya-9", number=9, title="视频目标分割", claim_capacity=1)
+    enroll(mentor, tracking, Role.MENTOR)
+    make_entry(tracking, "XMem", level=Level.INTRO)
+    papers = [make_entry(tracking, name, categories=("半监督",), position=index) for index, name in
+              enumerate(["SAM2", "Cutie", "DEVA", "STCN"], start=1)]
+    students = [make_user(f"20240{50 + index}", first_name=name) for index, name in enumerate(["吴桐", "郑爽", "冯瑶", "陈立", "褚然", "卫青"])]
+    for student in students:
+        enroll(student, tracking)
+    first = rounds.open_paper_round(tracking, title="第一轮文献志愿", deadline=_at(year + 1, 3, 1, 18, 0), actor=mentor)
+    rounds.save_ranking(first, students[0], [papers[0], papers[1]])
+    rounds.save_ranking(first, students[1], [papers[0]])
+    rounds.save_ranking(first, students[2], [papers[0]])
+    _allocate(first, mentor)
+    rounds.publish(first, actor=mentor)
+    results = {row.student_id: row for row in Allocation.objects.filter(round=first)}
+    placed = next(student for student in students[:3] if results[student.pk].place_id)
+    unplaced = next(student for student in students[:3] if not results[student.pk].place_id)
+    Round.objects.filter(pk=first.pk).update(published_at=_at(year - 1, 3, 2, 9, 0))
+
+    second = rounds.open_paper_round(tracking, title="第二轮文献志愿", deadline=_at(year + 1, 4, 1, 18, 0), actor=mentor)
+    for student in [unplaced, *students[3:]]:
+        rounds.save_ranking(second, student, [papers[2], papers[3]])
+    _allocate(second, mentor)
+    moved = Allocation.objects.filter(round=second, rank=2).first()
+    if moved is not None:
+        rounds.move(second, moved.student, None, actor=mentor)
+
+    return {
+        "rounds": SitePage(reverse("rounds"), applicant),
+        "rounds-admin": SitePage(reverse("rounds"), admin),
+        "rounds-open-errors": SitePage(reverse("rounds"), admin, post={}),
+        "topic-rounds": SitePage(reverse("topic_rounds", args=[topic.slug]), mentor),
+        "round-ranking": SitePage(papers_round.get_absolute_url(), reader),
+        "round-ranking-topics": SitePage(topics_round.get_absolute_url(), applicant),
+        "round-manage-open": SitePage(reverse("round_manage", args=[papers_round.pk]), mentor),
+        "round-manage-allocating": SitePage(reverse("round_manage", args=[allocating.pk]), admin),
+        "round-manage-draft": SitePage(reverse("round_manage", args=[second.pk]), mentor),
+        "round-manage-published": SitePage(reverse("round_manage", args=[first.pk]), mentor),
+        "round-result": SitePage(first.get_absolute_url(), placed),
+        "round-result-unplaced": SitePage(first.get_absolute_url(), unplaced),
+    }
+
+
+def _allocate(round_: Round, actor: AbstractUser) -> None:
+    Round.objects.filter(pk=round_.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    rounds.start_allocation(round_, actor=actor)
+    rounds.run_allocation(round_.pk)
 
 
 def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:

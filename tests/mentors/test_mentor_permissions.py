@@ -7,7 +7,7 @@ topic exists (404), an anonymous visitor is sent to log in; and a refused reques
 import pytest
 from django.urls import reverse
 
-from papers.models import Entry
+from papers.models import Entry, Topic
 from students import claims
 from students.models import Claim, ClaimEvent, Feedback
 from tests.conftest import enroll, make_entry, make_user
@@ -15,7 +15,10 @@ from tests.mentors.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["mentor_dashboard", "mentor_grid", "mentor_proposals", "mentor_schedule", "mentor_schedule_ics", "mentor_claims_csv"]
+PAGES = [
+    "mentor_dashboard", "mentor_grid", "mentor_proposals", "mentor_schedule", "mentor_schedule_ics", "mentor_claims_csv",
+    "mentor_settings",
+]
 
 
 @pytest.fixture
@@ -48,10 +51,12 @@ def actions(scene):
         (reverse("mentor_add_feedback", args=[slug, student_id]), {"body": "Good notes."}),
         (reverse("mentor_set_slot", args=[slug, claim_id]), {"presentation_at": "2026-12-10T14:30", "presentation_order": "1"}),
         (reverse("mentor_record_presentation", args=[slug, claim_id]), {"presented": "on", "score": "90"}),
+        (reverse("mentor_settings", args=[slug]),
+         {"enrollment_mode": "open", "student_capacity": "30", "claim_capacity": "2", "intro_papers_required": "0"}),
     ]
 
 
-ACTION_NAMES = ["approve", "reject", "assign", "move", "release", "feedback", "set_slot", "presentation"]
+ACTION_NAMES = ["approve", "reject", "assign", "move", "release", "feedback", "set_slot", "presentation", "settings"]
 
 
 def snapshot():
@@ -60,6 +65,7 @@ def snapshot():
         ClaimEvent.objects.count(),
         Feedback.objects.count(),
         Entry.objects.count(),
+        list(Topic.objects.order_by("pk").values()),
     )
 
 

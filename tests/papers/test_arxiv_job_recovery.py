@@ -8,7 +8,6 @@ mode against the fake arXiv.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -16,7 +15,6 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import close_old_connections, connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +27,7 @@ from papers.arxiv.client import LONGEST_RETRY_AFTER
 from papers.models import ImportJob, ImportJobItem, ItemOutcome, JobStatus, Level, Paper
 from readinglist.health import worker_status
 from tests.conftest import make_topic
+from tests.races import at_once
 from tests.papers.test_arxiv_fakes import FakeArxiv, fake_arxiv  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -213,24 +212,7 @@ def test_a_job_that_stopped_its_worker_three_times_is_failed_with_a_message(clie
 def test_two_recoveries_at_once_resume_the_job_once():
     job = killed_job(make_topic("race"))
     dead_task = task_of(job)
-    barrier = threading.Barrier(4)
-    outcomes = [None] * 4
-
-    def recover(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = arxiv_recovery.recover_stalled_jobs().get(job.pk, "left alone")
-        except Exception as error:  # noqa: BLE001 - any other failure is the test's finding
-            outcomes[index] = f"error: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=recover, args=(index,)) for index in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
+    outcomes = at_once([lambda: arxiv_recovery.recover_stalled_jobs().get(job.pk, "left alone")] * 4)
 
     assert Counter(outcomes) == {arxiv_recovery.RESUMED: 1, "left alone": 3}
     assert job_runs(job).filter(status=TaskResultStatus.READY).count() == 1

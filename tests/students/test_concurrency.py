@@ -1,42 +1,20 @@
 """Rules hold when requests race: real threads, real connections, real row locks."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connection
 
 from students import claims
 from students.models import Claim, ClaimStatus
 from tests.conftest import enroll, make_entry, make_topic, make_user
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(callables):
-    """Start every callable at the same instant on its own connection; return outcomes."""
-    barrier = threading.Barrier(len(callables))
-    outcomes = [None] * len(callables)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-            outcomes[index] = "claimed"
-        except claims.ClaimRefused as refusal:
-            outcomes[index] = refusal.code
-        except Exception as error:  # noqa: BLE001 - any other failure is the test's finding
-            outcomes[index] = f"error: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return outcomes
+    """Every claim at the same instant: "claimed", or the refusal's code."""
+    return ["claimed" if hasattr(outcome, "pk") else outcome for outcome in at_once(callables)]
 
 
 def test_twenty_students_claiming_one_paper_at_once_give_exactly_one_claim():

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from papers.models import EnrollmentMode, Entry, Level, Programme
+from papers.models import EnrollmentMode, Entry, Level, Programme, Topic
 from students import claims, rounds, tasks
 from students.enrollment import JoinVia, join_topic
 from students.models import (
@@ -226,8 +226,8 @@ def test_nobody_ranks_after_the_deadline(paper_round, student, advanced_entry):
     assert refused.value.code == "closed"
 
 
-def test_a_student_with_a_slot_or_from_outside_the_topic_does_not_rank(paper_round, student, advanced_entry, second_entry, outsider):
-    claims.claim(student, second_entry)
+def test_a_student_with_a_slot_or_from_outside_the_topic_does_not_rank(paper_round, mentor, student, advanced_entry, second_entry, outsider):
+    claims.claim(student, second_entry, actor=mentor)  # during the round only a mentor gives a paper
     for person, code in ((student, "slot_taken"), (outsider, "not_participant")):
         with pytest.raises(RoundRefused) as refused:
             rounds.save_ranking(paper_round, person, [advanced_entry])
@@ -295,7 +295,7 @@ def test_claims_and_approved_proposals_stay_and_their_holders_are_not_allocated(
     holder = make_user("holder")
     enroll(holder, topic)
     rounds.save_ranking(paper_round, holder, [advanced_entry])
-    existing = claims.claim(holder, advanced_entry)  # claimed after ranking: the claim wins
+    existing = claims.claim(holder, advanced_entry, actor=mentor)  # assigned after ranking: the claim wins
     proposer = make_user("proposer")
     enroll(proposer, topic)
     rounds.save_ranking(paper_round, proposer, [second_entry])
@@ -443,7 +443,7 @@ def test_moves_meet_the_same_rules_capacity_intro_and_one_slot(draft_round, ment
     with pytest.raises(RoundRefused) as refused:
         rounds.move(draft_round, other, intro_entry, actor=mentor)
     assert refused.value.code == "intro_paper"
-    claims.claim(other, make_entry(topic, "Own", position=9))
+    claims.claim(other, make_entry(topic, "Own", position=9), actor=mentor)
     with pytest.raises(RoundRefused) as refused:
         rounds.move(draft_round, other, make_entry(topic, "Free", position=10), actor=mentor)
     assert refused.value.code == "slot_taken"
@@ -496,7 +496,7 @@ def test_a_place_taken_since_the_draft_is_recorded_as_refused(draft_round, mento
     row = Allocation.objects.filter(round=draft_round, entry__isnull=False).first()
     rival = make_user("rival")
     enroll(rival, topic)
-    claims.claim(rival, row.entry)
+    claims.claim(rival, row.entry, actor=mentor)
 
     report = rounds.publish(draft_round, actor=mentor)
 
@@ -534,3 +534,32 @@ def test_a_new_deadline_reopens_the_rankings_and_drops_the_draft(draft_round, me
     draft_round.refresh_from_db()
     assert draft_round.state == RoundState.OPEN and rounds.rankings_open(draft_round)
     assert not Allocation.objects.exists()
+
+
+def test_while_a_round_of_papers_runs_students_claim_nothing_first_come_and_the_page_says_where_to_rank(
+    client, login, student, mentor, topic, advanced_entry
+):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from students import claims, rounds
+    from students.claims import ClaimRefused
+
+    version = Topic.objects.get(pk=topic.pk).list_version
+    round_ = rounds.open_paper_round(topic, title="第一轮", deadline=timezone.now() + timedelta(days=2), actor=mentor)
+    assert Topic.objects.get(pk=topic.pk).list_version == version + 1  # open pages refresh
+    with pytest.raises(ClaimRefused) as refused:
+        claims.claim(student, advanced_entry)
+    assert refused.value.code == "round_open"
+    login(student)
+    html = client.get(topic.get_absolute_url()).content.decode()
+    assert "第一轮" in html and round_.get_absolute_url() in html
+    assert reverse("claim_paper", args=[topic.slug, advanced_entry.pk]) not in html
+    response = client.post(reverse("claim_paper", args=[topic.slug, advanced_entry.pk]))
+    assert response.status_code == 409 and not advanced_entry.claims.exists()
+    claims.claim(student, advanced_entry, actor=mentor)  # a mentor still assigns by hand
+    rounds.cancel(round_, actor=mentor)
+    claims.release(student, topic)
+    claims.claim(student, advanced_entry)  # the round over, first come again

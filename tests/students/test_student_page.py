@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from papers.models import Level
 from students import claims
-from students.models import Feedback, ReadingProgress, ReadingStatus
+from students.models import Feedback, ReadingProgress, ReadingStatus, Watch
 from tests.conftest import make_entry
 
 pytestmark = pytest.mark.django_db
@@ -61,14 +61,17 @@ def test_student_page_query_count_does_not_grow(client, login, student, mentor, 
         entry = make_entry(topic, f"P{index}", level=Level.INTRO if index % 2 else Level.ADVANCED, position=index)
         ReadingProgress.objects.create(student=student, entry=entry, status=ReadingStatus.DONE, notes=f"note {index}")
         Feedback.objects.create(topic=topic, student=student, author=mentor, body=f"feedback {index}")
+        if entry.level == Level.ADVANCED:
+            Watch.objects.create(user=student, entry=entry)
     claims.claim(student, topic.entries.advanced().first())
     login(student)
     # session, user, topic, enrollment role, slots, their papers' arXiv
     # versions, reading counts, open slot, intro requirement (none: no
-    # query), feedback, notes.
-    with django_assert_num_queries(10):
+    # query), a preference round of the papers, watched papers, feedback, notes.
+    with django_assert_num_queries(12):
         response = client.get(page_url(topic))
     assert response.content.decode().count("feedback-item") == size
+    assert response.content.decode().count("Stop watching") == (size + 1) // 2 - 1  # not the paper claimed since
 
 
 def test_student_who_claimed_a_paper_sees_its_new_arxiv_version(client, login, student, topic, advanced_entry):
