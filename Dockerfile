@@ -27,4 +27,5 @@ RUN SECRET_KEY=build-only-not-secret python manage.py compilemessages --ignore=.
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "readinglist.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# Workers, threads, timeout and port come from the environment (gunicorn.conf.py).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "readinglist.wsgi"]

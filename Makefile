@@ -33,7 +33,9 @@ test: $(VENV)/.installed node_modules/.package-lock.json
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The pages under load (wrk against gunicorn) as ratios to bare baselines; DATABASE_URL=postgres://… for PostgreSQL.
 bench: $(VENV)/.installed
+	bin/system-packages bench
 	$(DEV_ENV) $(PY) bench/run.py
 
 # Refresh the catalogue after changing user-facing strings, then translate the new entries.

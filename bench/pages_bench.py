@@ -17,6 +17,7 @@ DATABASE = Path(tempfile.gettempdir()) / f"readinglist-bench-{os.getpid()}.sqlit
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readinglist.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line per login from django-axes
 os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
 
 import django  # noqa: E402
@@ -25,11 +26,11 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from papers.models import Entry, Level, Paper, Topic  # noqa: E402
+from papers.models import Category, Entry, Level, Paper, Topic  # noqa: E402
 from students import claims  # noqa: E402
 from students.models import Enrollment, ReadingProgress, ReadingStatus, Role  # noqa: E402
 
@@ -43,12 +44,14 @@ def build_topic(slug: str, papers: int, students: int) -> tuple[Topic, object, o
     )
     paper_ids = Paper.objects.filter(url__startswith=f"https://example.org/{slug}/").values_list("pk", flat=True)
     Entry.objects.bulk_create(
-        Entry(
-            topic=topic, paper_id=paper_id, position=i,
-            level=Level.INTRO if i % 3 == 0 else Level.ADVANCED,
-            is_auxiliary_information=i % 3 != 0 and i % 2 == 0, is_auxiliary_task=i % 3 != 0 and i % 2 == 1,
-        )
+        Entry(topic=topic, paper_id=paper_id, position=i, level=Level.INTRO if i % 3 == 0 else Level.ADVANCED)
         for i, paper_id in enumerate(paper_ids)
+    )
+    information = Category.objects.create(topic=topic, name="辅助信息", position=0)
+    task = Category.objects.create(topic=topic, name="辅助任务", position=1)
+    Entry.categories.through.objects.bulk_create(
+        Entry.categories.through(entry_id=entry.pk, category_id=(information if entry.position % 2 == 0 else task).pk)
+        for entry in topic.entries.filter(level=Level.ADVANCED)
     )
     User = get_user_model()
     people = User.objects.bulk_create(User(username=f"{slug}-s{i}") for i in range(students))
