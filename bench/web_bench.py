@@ -624,8 +624,10 @@ def build_cases(programme) -> list[Case | Callable[[], list[Case]]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", help="profile this page in-process instead of load-testing")
+    parser.add_argument("--quick", action="store_true",
+                        help="time each page and its baseline in-process (no HTTP, no wrk): a fast check while working")
     options = parser.parse_args()
-    if not options.profile and not shutil.which("wrk"):
+    if not options.profile and not options.quick and not shutil.which("wrk"):
         print("wrk is not installed: run `bin/system-packages bench` (make bench does)")
         return 1
     with tempfile.TemporaryDirectory(prefix="readinglist-bench-") as work, throwaway_database() as database_url:
@@ -654,6 +656,8 @@ def main() -> int:
               f"seeded in {seeded - migrated:.1f} s: " + ", ".join(f"{count} {what}" for what, count in programme.counts.items()))
         if options.profile:
             return profile(options.profile, programme)
+        if options.quick:
+            return quick(programme)
         try:
             return load_test(programme, env, workdir, vendor)
         finally:
@@ -704,6 +708,29 @@ def load_test(programme, env: dict[str, str], workdir: Path, vendor: str) -> int
     return 1 if failures else 0
 
 
+def quick(programme, rounds: int = 5, requests: int = 40) -> int:
+    """Each page against its baseline in this process, alternating, best of `rounds`: milliseconds and the ratio."""
+    for case in build_cases(programme)[:-1]:
+        if case.bare is None:
+            continue
+        timings = {}
+        for which in (case, case.bare):
+            client = client_for(which.cookies[0])
+            send(client, which.sequences[0][0])
+            timings[which.key] = client
+        best = {case.key: float("inf"), case.bare.key: float("inf")}
+        for _ in range(rounds):
+            for which in (case, case.bare):
+                client = timings[which.key]
+                started = time.perf_counter()
+                for _ in range(requests):
+                    send(client, which.sequences[0][0])
+                best[which.key] = min(best[which.key], (time.perf_counter() - started) / requests * 1000)
+        print(f"{case.name:45} {best[case.key]:6.2f} ms  bare {best[case.bare.key]:5.2f} ms  "
+              f"× bare {best[case.key] / best[case.bare.key]:4.1f}")
+    return 0
+
+
 def profile(key: str, programme) -> int:
     """Where one page's time goes, in this process: cProfile over 50 requests after a warm one."""
     import cProfile
@@ -721,10 +748,13 @@ def profile(key: str, programme) -> int:
     for _ in range(50):
         send(client, case.sequences[0][0])
     profiler.disable()
+    ours = pstats.Stats(profiler).sort_stats("cumulative")
     stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
     print(f"{case.name}: 50 requests, {case.queries} queries each")
     stats.print_stats(35)
     stats.sort_stats("tottime").print_stats(20)
+    print("The product's own functions, by cumulative time:")
+    ours.print_stats(rf"{ROOT}/(papers|students|readinglist|templates)/", 30)
     return 0
 
 

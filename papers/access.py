@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, FilteredRelation, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -30,12 +31,22 @@ class TopicAccess:
         return self.role == "mentor" or self.role is None
 
 
-def get_topic_for_user(user: AbstractBaseUser, slug: str) -> TopicAccess:
-    """404 for a topic the user is not part of, so its existence does not leak."""
-    topic = get_object_or_404(Topic, slug=slug)
-    enrolled = topic.enrollments.filter(user=user).values_list("role", "last_activity_at").first() if user.is_authenticated else None
-    if enrolled is not None:
-        return TopicAccess(topic=topic, role=enrolled[0], last_activity_at=enrolled[1])
+def get_topic_for_user(user: AbstractBaseUser, slug: str, **annotations) -> TopicAccess:
+    """404 for a topic the user is not part of, so its existence does not leak.
+
+    One query: the topic, with the user's enrollment joined in, and any `annotations` a page wants with it.
+    """
+    topics = Topic.objects.filter(slug=slug)
+    if user.is_authenticated:
+        topics = topics.annotate(
+            mine=FilteredRelation("enrollments", condition=Q(enrollments__user=user.pk)),
+            viewer_role=F("mine__role"),
+            viewer_activity=F("mine__last_activity_at"),
+        )
+    topic = get_object_or_404(topics.annotate(**annotations))
+    role = getattr(topic, "viewer_role", None)
+    if role is not None:
+        return TopicAccess(topic=topic, role=role, last_activity_at=topic.viewer_activity)
     if user.is_authenticated and user.is_staff:
         return TopicAccess(topic=topic, role=None)
     raise Http404(_("No such topic."))

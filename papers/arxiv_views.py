@@ -298,7 +298,12 @@ def _decide(
 
 
 def recent_papers_context(topic: Topic, limit: int = RECENT_PAPERS_SHOWN) -> dict[str, object]:
-    """Context of arxiv/includes/recent_papers.html: one query; papers already on the list are left out."""
+    """Context of arxiv/includes/recent_papers.html: one query, none for a topic that follows no arXiv category.
+
+    Papers already on the list are left out.
+    """
+    if not topic.arxiv_categories:
+        return {"recent_papers": [], "recent_fetched_at": None}
     on_list = Entry.objects.filter(topic=topic, paper__arxiv_id=OuterRef("arxiv_id"))
     papers = list(RecentPaper.objects.filter(topic=topic).exclude(Exists(on_list)).order_by("-published", "arxiv_id")[:limit])
     return {

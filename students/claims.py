@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,20 +69,7 @@ class ClaimRefused(ValidationError):
 def claim(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
     """A student claims an advanced paper; with a staff `actor`, a mentor assigns it."""
     with transaction.atomic():
-        change = _begin(student, entry.topic_id, actor)
-        entry = change.lock_entry(entry)
-        if change.current is not None:
-            raise ClaimRefused(
-                _("You already hold a presentation slot in this topic: release it or switch instead."),
-                code="slot_taken",
-            )
-        _check_claimable(entry, student, by_staff=change.by_staff)
-        new = _create_claim(change.enrollment, entry)
-        action = ClaimAction.ASSIGNED if change.by_staff else ClaimAction.CLAIMED
-        record_event(new, change.actor, action, "", entry=entry)
-        watching.paper_changed(entry)
-        _touch(change.enrollment)
-    return new
+        return _claim(_begin(student, entry.topic_id, actor), entry)
 
 
 def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser | None = None) -> Claim:
@@ -102,23 +89,7 @@ def release(student: AbstractBaseUser, topic: Topic, *, actor: AbstractBaseUser 
 def switch(student: AbstractBaseUser, entry: Entry, *, actor: AbstractBaseUser | None = None) -> Claim:
     """Release the current slot and claim `entry` in one step: on any refusal, nothing changes."""
     with transaction.atomic():
-        change = _begin(student, entry.topic_id, actor)
-        current = change.current
-        if current is None:
-            raise ClaimRefused(_("You hold no presentation slot to switch from."), code="no_claim")
-        locked = change.lock_entries(entry, current.entry)
-        entry = {locked_entry.pk: locked_entry for locked_entry in locked}[entry.pk]
-        if current.entry_id == entry.pk and current.status == ClaimStatus.ACTIVE:
-            raise ClaimRefused(_("You already claimed this paper."), code="same_paper")
-        _check_claimable(entry, student, by_staff=change.by_staff)
-        action = ClaimAction.MOVED if change.by_staff else ClaimAction.SWITCHED
-        _set_status(current, ClaimStatus.RELEASED, change.actor, action, note=str(entry.paper))
-        new = _create_claim(change.enrollment, entry)
-        record_event(new, change.actor, action, "", entry=entry, note=str(current.paper))
-        for changed in locked:
-            watching.paper_changed(changed)
-        _touch(change.enrollment)
-    return new
+        return _switch(_begin(student, entry.topic_id, actor), entry)
 
 
 def choose(student: AbstractBaseUser, entry: Entry) -> tuple[Claim, bool]:
@@ -129,12 +100,48 @@ def choose(student: AbstractBaseUser, entry: Entry) -> tuple[Claim, bool]:
     with transaction.atomic():
         change = _begin(student, entry.topic_id, None)
         if change.current is None:
-            return claim(student, entry), False
-        return switch(student, entry), True
+            return _claim(change, entry), False
+        return _switch(change, entry), True
+
+
+def _claim(change: _SlotChange, entry: Entry) -> Claim:
+    entry = change.lock_entry(entry)
+    if change.current is not None:
+        raise ClaimRefused(
+            _("You already hold a presentation slot in this topic: release it or switch instead."),
+            code="slot_taken",
+        )
+    taken = _check_claimable(entry, change.student, by_staff=change.by_staff)
+    new = _create_claim(change.enrollment, entry)
+    action = ClaimAction.ASSIGNED if change.by_staff else ClaimAction.CLAIMED
+    record_event(new, change.actor, action, "", entry=entry)
+    watching.paper_changed(entry, taken=taken + 1)
+    _touch(change.enrollment)
+    return new
+
+
+def _switch(change: _SlotChange, entry: Entry) -> Claim:
+    current = change.current
+    if current is None:
+        raise ClaimRefused(_("You hold no presentation slot to switch from."), code="no_claim")
+    locked = change.lock_entries(entry, current.entry)
+    entry = {locked_entry.pk: locked_entry for locked_entry in locked}[entry.pk]
+    if current.entry_id == entry.pk and current.status == ClaimStatus.ACTIVE:
+        raise ClaimRefused(_("You already claimed this paper."), code="same_paper")
+    _check_claimable(entry, change.student, by_staff=change.by_staff)
+    action = ClaimAction.MOVED if change.by_staff else ClaimAction.SWITCHED
+    _set_status(current, ClaimStatus.RELEASED, change.actor, action, note=str(entry.paper))
+    new = _create_claim(change.enrollment, entry)
+    record_event(new, change.actor, action, "", entry=entry, note=str(current.paper))
+    for changed in locked:
+        watching.paper_changed(changed)
+    _touch(change.enrollment)
+    return new
 
 
 @dataclass(slots=True)
 class _SlotChange:
+    student: AbstractBaseUser
     enrollment: Enrollment
     actor: AbstractBaseUser
     by_staff: bool
@@ -165,7 +172,8 @@ def _begin(student: AbstractBaseUser, topic_id: int, actor: AbstractBaseUser | N
     if not by_staff:
         _check_before_deadline(enrollment.topic)
     return _SlotChange(
-        enrollment=enrollment, actor=actor if by_staff else student, by_staff=by_staff, current=_open_claim(enrollment)
+        student=student, enrollment=enrollment, actor=actor if by_staff else student, by_staff=by_staff,
+        current=_open_claim(enrollment),
     )
 
 
@@ -187,8 +195,21 @@ def intro_papers_missing(student: AbstractBaseUser, topic: Topic) -> int:
 
 
 def paper_round_of(topic: Topic) -> Round | None:
-    """The topic's unfinished round of papers: until it is published, students get papers from it, not first come."""
+    """The topic's unfinished round of papers: until it is published, students get papers from it, not first come.
+
+    A topic read with paper_round_annotations() has the answer already; any other is asked.
+    """
+    if "paper_round_pk" in topic.__dict__:
+        if topic.paper_round_pk is None:
+            return None
+        return Round(pk=topic.paper_round_pk, title=topic.paper_round_title, topic=topic, level=RoundLevel.PAPERS)
     return Round.objects.unfinished().filter(topic=topic, level=RoundLevel.PAPERS).first()
+
+
+def paper_round_annotations() -> dict[str, Subquery]:
+    """For a query of topics: each one's unfinished round of papers (its key and title), read with the topic."""
+    rounds = Round.objects.unfinished().filter(topic=OuterRef("pk"), level=RoundLevel.PAPERS)
+    return {"paper_round_pk": Subquery(rounds.values("pk")[:1]), "paper_round_title": Subquery(rounds.values("title")[:1])}
 
 
 def claims_open(topic: Topic) -> bool:
@@ -274,6 +295,8 @@ class PaperRow:
     progress: ReadingProgress | None = None
     watched: bool = False
     watchable: bool = False  # taken by others, and the student could claim it if it freed
+    html: str = ""  # the row as the topic page shows it (students.topic_rows)
+
 
 def _lock_enrollment(student: AbstractBaseUser, topic_id: int) -> Enrollment:
     try:
@@ -295,7 +318,8 @@ def _check_before_deadline(topic: Topic) -> None:
         )
 
 
-def _check_claimable(entry: Entry, student: AbstractBaseUser, *, by_staff: bool) -> None:
+def _check_claimable(entry: Entry, student: AbstractBaseUser, *, by_staff: bool) -> int:
+    """How many students hold `entry` now, when one more may; else ClaimRefused says why not."""
     try:
         entry.ensure_presentable()
     except ValidationError as error:
@@ -318,6 +342,7 @@ def _check_claimable(entry: Entry, student: AbstractBaseUser, *, by_staff: bool)
             code="paper_full",
             params={"paper": entry.paper.display_name},
         )
+    return taken
 
 
 def _open_claim(enrollment: Enrollment) -> Claim | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,9 +27,10 @@ from papers.access import TopicAccess, get_topic_for_user
 from papers.arxiv_views import recent_papers_context
 from papers.models import Category, Entry, Topic
 from readinglist.paging import page_number, page_of
-from students.claims import Availability, with_availability
+from students.claims import Availability, paper_round_annotations, with_availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
 from students.reading import progress_by_entry, set_progress
+from students.topic_rows import RowRenderer
 from students.watching import with_watched
 
 ALL_CATEGORIES = ""
@@ -40,7 +41,7 @@ TEMPLATE = "papers/topic_detail.html"
 @require_GET
 @login_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = get_topic_for_user(request.user, slug)
+    access = page_access(request, slug)
     context = topic_page_context(request, access)
     target = request.htmx.target if request.htmx else None
     partial = {"advanced-papers": "advanced-papers", "more-advanced": "advanced-chunk", "more-intro": "intro-chunk"}.get(target or "")
@@ -51,25 +52,30 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def topic_page_context(request: HttpRequest, access: TopicAccess) -> dict:
-    """Everything the page shows; a constant number of queries whatever the list's length."""
+def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool = False) -> dict:
+    """Everything the page shows; a constant number of queries whatever the list's length.
+
+    `oob`: the list is an answer's out-of-band swap, and so is each row.
+    """
     topic = access.topic
     categories = list(topic.categories.order_by("position", "pk"))
     category = _chosen_category(request, categories)
     availability = Availability.for_student(topic, request.user, is_student=access.is_student)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
-    intro = page_of(_entries(topic, categories=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
+    intro = page_of(_entries(topic).intro(), page_number(request, "intro_page"), PAGE_SIZE)
     advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
+    _with_categories(advanced.items, categories)
+    shown = RowRenderer(topic, access.is_student, category=str(category.pk) if category else ALL_CATEGORIES, oob=oob)
     return {
         "topic": topic,
         "access": access,
         "availability": availability,
         "category": str(category.pk) if category else ALL_CATEGORIES,
         "category_filters": [(ALL_CATEGORIES, gettext_lazy("All"))] + [(str(c.pk), c.name) for c in categories],
-        "intro_rows": availability.rows(intro.items, progress),
+        "intro_rows": shown.rows(availability.rows(intro.items, progress)),
         "intro_count": intro.shown_until,
         "intro_next": intro.next_number,
-        "advanced_rows": availability.rows(advanced.items, progress),
+        "advanced_rows": shown.rows(availability.rows(advanced.items, progress)),
         "advanced_next": advanced.next_number,
         "advanced_previous": advanced.previous_number,
         "live_token": live_token(access, availability),
@@ -77,14 +83,32 @@ def topic_page_context(request: HttpRequest, access: TopicAccess) -> dict:
     }
 
 
-def _entries(topic: Topic, *, categories: bool = True, watcher: AbstractBaseUser | None = None) -> QuerySet[Entry]:
-    """`categories`: read them too (intro papers have none, and their rows do not ask); `watcher`: mark the entries they watch."""
-    entries = Entry.objects.filter(topic=topic).select_related("paper")
-    if categories:
-        entries = entries.prefetch_related(Prefetch("categories", queryset=Category.objects.order_by("position", "pk")))
+# The fields a row shows: a paper's other columns (its abstract, authors, arXiv metadata) are not read.
+ROW_FIELDS = (
+    "topic_id", "paper_id", "level", "position",
+    "paper__short_name", "paper__title", "paper__venue", "paper__year", "paper__arxiv_id", "paper__url",
+)
+
+
+def _entries(topic: Topic, *, watcher: AbstractBaseUser | None = None) -> QuerySet[Entry]:
+    """The topic's entries with what their rows show; `watcher`: mark the entries they watch."""
+    entries = Entry.objects.filter(topic=topic).select_related("paper").only(*ROW_FIELDS)
     if watcher is not None:
         entries = with_watched(entries, watcher)
     return with_availability(entries).order_by("position", "pk")
+
+
+def _with_categories(entries: list[Entry], categories: list[Category]) -> list[Entry]:
+    """Each entry's categories as `shown_categories`, in the topic's order: one query on the link table, no model per link."""
+    order = {category.pk: (index, category) for index, category in enumerate(categories)}
+    links = Entry.categories.through.objects.filter(entry_id__in=[entry.pk for entry in entries])
+    chosen: dict[int, list[tuple[int, Category]]] = {}
+    for entry_id, category_id in links.values_list("entry_id", "category_id"):
+        if category_id in order:
+            chosen.setdefault(entry_id, []).append(order[category_id])
+    for entry in entries:
+        entry.shown_categories = [category for _index, category in sorted(chosen.get(entry.pk, ()), key=lambda pair: pair[0])]
+    return entries
 
 
 def _watcher(request: HttpRequest, access: TopicAccess) -> AbstractBaseUser | None:
@@ -105,10 +129,19 @@ def _chosen_category(request: HttpRequest, categories: list[Category]) -> Catego
 # enrollment's last activity) and the claim deadline passing.
 
 
+def page_access(request: HttpRequest, slug: str) -> TopicAccess:
+    """get_topic_for_user, with what the page and its version need read in the same query."""
+    last_event = ClaimEvent.objects.filter(claim__topic=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    return get_topic_for_user(request.user, slug, last_claim_event=Subquery(last_event), **paper_round_annotations())
+
+
 def live_token(access: TopicAccess, availability: Availability) -> str:
     """`access` must be read after any change this request made (its last activity is part of the version)."""
     topic, seen = access.topic, access.last_activity_at
-    last_event = ClaimEvent.objects.filter(claim__topic=topic).aggregate(last=Max("pk"))["last"] or 0
+    if "last_claim_event" in topic.__dict__:  # read with the topic (page_access)
+        last_event = topic.last_claim_event or 0
+    else:
+        last_event = ClaimEvent.objects.filter(claim__topic=topic).aggregate(last=Max("pk"))["last"] or 0
     activity = str(int(seen.timestamp() * 1_000_000)) if seen else "0"
     return f'W/"{topic.pk}.{topic.list_version}.{last_event}.{activity}.{int(availability.deadline_open)}"'
 
@@ -129,7 +162,7 @@ def _since(token: str, current: str) -> int | None:
 @login_required
 def topic_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The 30-second refresh: 304 when nothing changed, else the rows claims changed, else the list."""
-    access = get_topic_for_user(request.user, slug)
+    access = page_access(request, slug)
     topic = access.topic
     availability = Availability.for_student(topic, request.user, is_student=access.is_student)
     token = live_token(access, availability)
@@ -138,7 +171,7 @@ def topic_live(request: HttpRequest, slug: str) -> HttpResponse:
         return _not_modified(token)
     since = _since(seen, token)
     if since is None:
-        response = render(request, f"{TEMPLATE}#advanced-papers", {**topic_page_context(request, access), "oob": True})
+        response = render(request, f"{TEMPLATE}#advanced-papers", {**topic_page_context(request, access, oob=True), "oob": True})
     else:
         changed = ClaimEvent.objects.filter(claim__topic=topic, pk__gt=since).values_list("entry_id", flat=True)
         context = row_update_context(request, access, set(changed) - {None}, availability=availability)
@@ -159,18 +192,20 @@ def row_update_context(
     request: HttpRequest, access: TopicAccess, entry_ids: Iterable[int], *, availability: Availability | None = None
 ) -> dict:
     """The rows of these entries as the person sees them now, in the category shown, with the slot box."""
-    access = get_topic_for_user(request.user, access.topic.slug)  # after the change this request made
+    access = page_access(request, access.topic.slug)  # after the change this request made
     topic = access.topic
     availability = availability or Availability.for_student(topic, request.user, is_student=access.is_student)
-    category = _chosen_category(request, list(topic.categories.all()))
-    entries = _in(_entries(topic, watcher=_watcher(request, access)).filter(pk__in=list(entry_ids)), category)
+    categories = list(topic.categories.order_by("position", "pk"))
+    category = _chosen_category(request, categories)
+    entries = _with_categories(list(_in(_entries(topic, watcher=_watcher(request, access)).filter(pk__in=list(entry_ids)), category)), categories)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     return {
         "topic": topic,
         "access": access,
         "availability": availability,
         "category": str(category.pk) if category else ALL_CATEGORIES,
-        "changed_rows": availability.rows(entries, progress),
+        "changed_rows": RowRenderer(topic, access.is_student, category=str(category.pk) if category else ALL_CATEGORIES, oob=True)
+        .rows(availability.rows(entries, progress)),
         "live_token": live_token(access, availability),
         "reading_url": reverse("update_reading", args=[topic.slug]),
     }
@@ -182,7 +217,7 @@ def row_update_context(
 @require_POST
 @login_required
 def update_reading(request: HttpRequest, slug: str) -> HttpResponse:
-    access = get_topic_for_user(request.user, slug)
+    access = page_access(request, slug)
     topic = access.topic
     before = Availability.for_student(topic, request.user, is_student=access.is_student)
     changed = _save_statuses(request, topic)
@@ -196,7 +231,7 @@ def update_reading(request: HttpRequest, slug: str) -> HttpResponse:
     context = row_update_context(request, access, [entry.pk for entry, _status in changed], availability=after)
     if bool(before.intro_missing) != bool(after.intro_missing):
         # Claiming just opened (or closed) for this student: every advanced row changes.
-        context.update(topic_page_context(request, access), oob=True, whole_list=True)
+        context.update(topic_page_context(request, access, oob=True), oob=True, whole_list=True)
     return render(request, f"{TEMPLATE}#reading-update", context)
 
 

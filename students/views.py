@@ -115,8 +115,8 @@ def _change_slot(request: HttpRequest, access: TopicAccess, change: Callable[[],
             return redirect(f"{access.topic.get_absolute_url()}?{urlencode({'category': category})}" if category else url)
         # A refusal shows the true state of every row, and says why.
         return render(request, "papers/topic_detail.html", topic_page_context(request, access), status=status)
-    after = set(Claim.objects.open().filter(topic=access.topic, student=request.user).values_list("entry_id", flat=True))
-    affected = (before | after | ({entry.pk} if entry else set())) - {None}
+    # What the student holds after the change is `entry` or what they held before: those rows changed.
+    affected = (before | ({entry.pk} if entry else set())) - {None}
     return render(request, "papers/topic_detail.html#slot-update", row_update_context(request, access, affected), status=status)
 
 

@@ -90,12 +90,20 @@ def places_on(entry: Entry) -> int:
 # Telling: called by the rules that change who holds a paper or who is in a topic.
 
 
-def paper_changed(entry: Entry) -> None:
-    """`entry`'s claims changed (its row is locked): its watchers are told if it has a place, the watch of whoever holds it ends."""
-    holders = Claim.objects.filter(entry=entry, status=ClaimStatus.ACTIVE).values("student_id")
-    Watch.objects.filter(entry=entry, user_id__in=holders).delete()
-    watches = Watch.objects.filter(entry=entry)
-    _tell_or_reset(watches, free=places_on(entry) > 0)
+def paper_changed(entry: Entry, *, taken: int | None = None) -> None:
+    """`entry`'s claims changed (its row is locked): its watchers are told if it has a place, the watch of whoever holds it ends.
+
+    `taken`: how many hold it now, when the caller has just counted. A paper nobody watches costs one query.
+    """
+    watches = list(Watch.objects.filter(entry=entry).values_list("pk", "user_id", "freed_at"))
+    if not watches:
+        return
+    holders = set(Claim.objects.filter(entry=entry, status=ClaimStatus.ACTIVE).values_list("student_id", flat=True))
+    if ended := [pk for pk, user_id, _freed in watches if user_id in holders]:
+        Watch.objects.filter(pk__in=ended).delete()
+    waiting = [(pk, freed) for pk, user_id, freed in watches if user_id not in holders]
+    taken = len(holders) if taken is None else taken
+    _tell_or_reset(waiting, free=entry.topic.claim_capacity - taken > 0)
 
 
 def topic_changed(topic: Topic) -> None:
@@ -103,7 +111,9 @@ def topic_changed(topic: Topic) -> None:
     from students.enrollment import places_left
 
     Watch.objects.filter(topic=topic, user__enrollments__topic=topic).delete()
-    _tell_or_reset(Watch.objects.filter(topic=topic), free=places_left(topic) != 0)
+    watches = list(Watch.objects.filter(topic=topic).values_list("pk", "freed_at"))
+    if watches:
+        _tell_or_reset(watches, free=places_left(topic) != 0)
 
 
 def places_changed(topic: Topic, before: Topic) -> None:
@@ -121,11 +131,14 @@ def claim_capacity_changed(topic: Topic) -> None:
         paper_changed(entry)
 
 
-def _tell_or_reset(watches: QuerySet[Watch], *, free: bool) -> None:
+def _tell_or_reset(watches: list[tuple[int, object]], *, free: bool) -> None:
+    """`watches`: (key, freed_at) pairs of one paper's or topic's watches."""
     if not free:
-        watches.exclude(freed_at=None).update(freed_at=None)  # full again: the next freeing is told again
+        told = [pk for pk, freed in watches if freed is not None]
+        if told:
+            Watch.objects.filter(pk__in=told).update(freed_at=None)  # full again: the next freeing is told again
         return
-    untold = list(watches.filter(freed_at=None).values_list("pk", flat=True))
+    untold = [pk for pk, freed in watches if freed is None]
     if not untold:
         return
     Watch.objects.filter(pk__in=untold).update(freed_at=timezone.now())

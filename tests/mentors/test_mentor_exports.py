@@ -187,9 +187,9 @@ def test_csv_query_count_does_not_grow_with_the_students(client, login, mentor, 
     for index, user in enumerate(make_students(topic, size)):
         claims.claim(user, make_entry(topic, f"A{index}"))
     login(mentor)
-    # session, user, topic, role; intro total, students with counts, open slots with papers and
-    # their entries' and proposals' categories.
-    with django_assert_num_queries(9):
+    # session, user, the topic with the mentor's role; intro total, students with counts, open slots with
+    # papers and their entries' and proposals' categories.
+    with django_assert_num_queries(8):
         response = client.get(reverse("mentor_claims_csv", args=[topic.slug]))
     assert len(read_csv(response)) == size + 1
 
@@ -200,7 +200,7 @@ def test_calendar_query_count_does_not_grow_with_the_talks(client, login, mentor
     for index, user in enumerate(make_students(topic, size)):
         schedule.set_slot(claims.claim(user, make_entry(topic, f"A{index}")), actor=mentor, at=at, order=index + 1)
     login(mentor)
-    # session, user, topic, role; the claimed papers with students and papers.
-    with django_assert_num_queries(5):
+    # session, user, the topic with the mentor's role; the claimed papers with students and papers.
+    with django_assert_num_queries(4):
         response = client.get(ics_url(topic))
     assert len(events(response)) == size

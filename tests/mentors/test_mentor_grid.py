@@ -100,9 +100,9 @@ def test_grid_query_count_does_not_grow_with_the_students(client, login, mentor,
         if index < 20:
             claims.claim(user, advanced[index])
     login(mentor)
-    # session, user, topic, the mentor's role; the topic's categories for the filter; the papers,
-    # the students, every reading status of the topic, the claimed papers: nine queries for 5 or 200 students.
-    with django_assert_num_queries(9):
+    # session, user, the topic with the mentor's role; the topic's categories for the filter; the papers,
+    # the students, every reading status of the topic, the claimed papers: eight queries for 5 or 200 students.
+    with django_assert_num_queries(8):
         response = client.get(grid_url(topic))
     assert len(response.context["grid"].rows) == min(size, GRID_STUDENTS_PER_PAGE)
     assert len(response.context["grid"].entries) == 32

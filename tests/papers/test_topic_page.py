@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.models import Level
+from papers.models import Entry, Level
 from students import claims
 from students.topic_page import PAGE_SIZE
 from tests.conftest import enroll, make_category, make_entry, make_topic, make_user
@@ -118,13 +118,15 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
         level = Level.INTRO if index % 3 == 0 else Level.ADVANCED
         make_entry(topic, f"P{index}", level=level, categories=("辅助信息",) if index % 2 == 0 else ("辅助任务",), position=index)
     claims.claim(other_student, topic.entries.advanced().first())
+    topic.arxiv_categories = "cs.CV"  # recent submissions are read (a topic following no category reads none)
+    topic.save()
     login(student)
-    # session, user, topic, the student's role and last activity, the topic's categories, the student's
-    # open slot, their reading progress, a page of intro papers and one of advanced papers with their
-    # claim counts, the advanced papers' categories, the topic's last claim event (the list's version),
-    # recent arXiv submissions, the materials, an unfinished preference round of the papers: the same
-    # fourteen queries for 10 or 500 papers.
-    with django_assert_num_queries(14):
+    # session, user, the topic with the student's role and last activity, its last claim event (the list's
+    # version) and any unfinished preference round of its papers; the topic's categories, the student's open
+    # slot, their reading progress, a page of intro papers and one of advanced papers with their claim counts,
+    # the advanced papers' categories, recent arXiv submissions, the materials: the same eleven queries for
+    # 10 or 500 papers.
+    with django_assert_num_queries(11):
         response = client.get(topic_url(topic))
     shown = len(response.context["intro_rows"]) + len(response.context["advanced_rows"])
     assert shown == min(size, 2 * PAGE_SIZE) if size > PAGE_SIZE else shown == size
@@ -372,3 +374,23 @@ def test_after_the_students_own_claim_the_next_refresh_is_304(client, login, stu
     login(student)
     answer = client.post(reverse("claim_paper", args=[topic.slug, advanced_entry.pk]), headers=HTMX)
     assert live(client, topic, token_in(answer)).status_code == 304
+
+
+def test_every_value_a_row_shows_is_escaped(client, login, student, other_student, topic):
+    """Rows are built in Python (students/topic_rows.py): nothing a paper, a category or a translation holds becomes markup."""
+    from papers.models import Paper
+
+    category = make_category(topic, '<b class="x">辅助</b>')
+    hostile = Paper.objects.create(
+        short_name='"><img src=x onerror=alert(1)>', title="<script>alert('t')</script>", venue="<i>CVPR</i>", year=2024,
+        url='https://example.org/p?a=1&b="x"',
+    )
+    entry = Entry.objects.create(topic=topic, paper=hostile, level=Level.ADVANCED, position=1)
+    entry.categories.set([category])
+    login(student)
+    html = client.get(topic_url(topic)).content.decode()
+    assert "<img src=x" not in html and "<script>alert" not in html and '<b class="x">' not in html and "<i>CVPR" not in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in html
+    assert 'href="https://example.org/p?a=1&amp;b=&quot;x&quot;"' in html
+    assert "&lt;b class=&quot;x&quot;&gt;辅助&lt;/b&gt;" in html

@@ -430,8 +430,8 @@ def test_topic_rounds_query_count_does_not_grow_with_the_rounds(client, login, t
         for index in range(size)
     )
     login(mentor)
-    # session, user, topic, role, the rounds with their counts, the person's mentored topics
-    with django_assert_num_queries(6):
+    # session, user, the topic with the person's role, the rounds with their counts, the person's mentored topics
+    with django_assert_num_queries(5):
         page = client.get(reverse("topic_rounds", args=[topic.slug])).content.decode()
     assert page.count('<tr id="round-') == size
 

@@ -65,10 +65,10 @@ def test_student_page_query_count_does_not_grow(client, login, student, mentor, 
             Watch.objects.create(user=student, entry=entry)
     claims.claim(student, topic.entries.advanced().first())
     login(student)
-    # session, user, topic, enrollment role, slots, their papers' arXiv
+    # session, user, the topic with the enrollment's role, slots, their papers' arXiv
     # versions, reading counts, open slot, intro requirement (none: no
     # query), a preference round of the papers, watched papers, feedback, notes.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(page_url(topic))
     assert response.content.decode().count("feedback-item") == size
     assert response.content.decode().count("Stop watching") == (size + 1) // 2 - 1  # not the paper claimed since
