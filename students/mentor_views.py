@@ -23,6 +23,7 @@ from papers.models import Category, Topic
 from readinglist.paging import page_number, page_of
 from students import claims, mentors, schedule, watching
 from students.claims import ClaimRefused, RowState
+from students.mentor_rows import StudentRowRenderer, free_papers
 from students.mentor_forms import (
     ApproveForm,
     CalendarForm,
@@ -56,20 +57,25 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         inactive_days=chosen["days"],
     )
     page = page_of(mentors.sort_students(enrollments, chosen["sort"]), page_number(request), STUDENTS_PER_PAGE)
+    target = request.htmx.target if request.htmx else None
+    partial = {"students": "students", "more-students": "student-rows"}.get(target or "")
+    # The whole page reads the topic's categories once, for the coverage panel and the students' papers.
+    categories = None if partial else mentors.category_index(topic)
     context = {
         "topic": topic,
         "form": form,
         "chosen": chosen,
-        "rows": mentors.student_rows(topic, page.items),
+        "rows": StudentRowRenderer(topic, behind=chosen["behind"]).rows(
+            mentors.student_rows(topic, page.items, categories=categories)
+        ),
         "page": page,
         "page_links": _page_links(request, page),
         "sort_links": _sort_links(request),
     }
-    target = request.htmx.target if request.htmx else None
-    if target in ("students", "more-students"):
-        partial = "students" if target == "students" else "student-rows"
+    if partial:
         return render(request, f"mentors/dashboard.html#{partial}", context)
-    context["coverage"] = mentors.coverage(topic)
+    context["coverage"] = mentors.coverage(topic, categories)
+    context["free_papers"] = free_papers(context["coverage"])
     context["pending_count"] = mentors.pending_proposals(topic).count()
     return render(request, "mentors/dashboard.html", context)
 

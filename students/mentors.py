@@ -6,20 +6,22 @@ Each function runs a fixed number of queries, however many students and papers a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from papers.models import Category, Entry, Level, Topic
+from papers.models import Entry, Level, Topic
 from readinglist.paging import Page, page_of
 from papers.templatetags.readinglist import local_datetime_text
-from students.claims import Availability, PaperRow, RowState, claims_open, with_availability
+from students.claims import Availability, PaperRow, claims_open, with_availability
 from students.models import Claim, ClaimEvent, ClaimStatus, Enrollment, Feedback, ReadingProgress, ReadingStatus
 
 
@@ -54,22 +56,34 @@ def person_name(user: AbstractBaseUser) -> str:
 
 
 def student_enrollments(topic: Topic) -> QuerySet[Enrollment]:
-    """The topic's students, annotated with what the dashboard shows and filters on."""
-    done_here = Q(user__reading__entry__topic=topic, user__reading__status=ReadingStatus.DONE)
-    slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
-    return (
-        Enrollment.objects.students()
-        .filter(topic=topic)
-        .select_related("user")
-        .annotate(
-            intro_done=Count("user__reading", filter=done_here & Q(user__reading__entry__level=Level.INTRO)),
-            advanced_done=Count("user__reading", filter=done_here & Q(user__reading__entry__level=Level.ADVANCED)),
-            has_slot=Exists(slot),
-            awaits_decision=Exists(slot.filter(status=ClaimStatus.PROPOSED)),
-            presentation_at=Subquery(slot.values("presentation_at")[:1]),
-            student_number=F("user__profile__student_number"),
-        )
+    """The topic's students with their users: filter_students() and sort_students() add what they filter or sort on.
+
+    The plain list reads the enrollments and their users alone; student_rows() counts the reading of the
+    students shown, not of the whole class.
+    """
+    return Enrollment.objects.students().filter(topic=topic).select_related("user").only(*_STUDENT_FIELDS)
+
+
+# What the dashboard and the export show of a student: their names and last activity, not their account's details.
+_STUDENT_FIELDS = ("topic", "user", "role", "last_activity_at", "user__username", "user__first_name", "user__last_name")
+
+
+# What the dashboard filters and sorts on, each a subquery on the enrollment's own student and topic, added
+# to the student query only when a filter or a sort asks for it.
+
+
+def _open_slot() -> QuerySet[Claim]:
+    return Claim.objects.open().filter(topic=OuterRef("topic_id"), student=OuterRef("user_id"))
+
+
+def _with_intro_done(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    done = ReadingProgress.objects.filter(
+        student=OuterRef("user_id"), entry__topic=OuterRef("topic_id"), entry__level=Level.INTRO,
+        status=ReadingStatus.DONE,
     )
+    # COUNT without GROUP BY: always one row, 0 for a student who read nothing.
+    count = done.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count")
+    return enrollments.alias(intro_done=Subquery(count, output_field=IntegerField()))
 
 
 def filter_students(
@@ -82,11 +96,11 @@ def filter_students(
 ) -> QuerySet[Enrollment]:
     """`enrollments` come from student_enrollments(); `show` is a StudentFilter value."""
     if show == StudentFilter.NO_CLAIM:
-        return enrollments.filter(has_slot=False)
+        return enrollments.filter(~Exists(_open_slot()))
     if show == StudentFilter.PROPOSAL:
-        return enrollments.filter(awaits_decision=True)
+        return enrollments.filter(Exists(_open_slot().filter(status=ClaimStatus.PROPOSED)))
     if show == StudentFilter.BEHIND:
-        return enrollments.filter(intro_done__lt=intro_required)
+        return _with_intro_done(enrollments).filter(intro_done__lt=intro_required)
     if show == StudentFilter.INACTIVE:
         cutoff = (now or timezone.now()) - timedelta(days=inactive_days)
         # A student who never did anything counts from the day they joined.
@@ -95,18 +109,32 @@ def filter_students(
 
 
 def sort_students(enrollments: QuerySet[Enrollment], sort: str) -> QuerySet[Enrollment]:
+    if sort == StudentSort.PROGRESS:
+        enrollments = _with_intro_done(enrollments)
+    elif sort == StudentSort.PRESENTATION:
+        enrollments = enrollments.alias(presentation_at=Subquery(_open_slot().values("presentation_at")[:1]))
     return enrollments.order_by(*_SORT_ORDER.get(sort, _NAME_ORDER))
 
 
 @dataclass(frozen=True, slots=True)
 class StudentRow:
+    """One student as the dashboard and the export show them, every figure read once for the page's students."""
+
     enrollment: Enrollment  # from student_enrollments()
     slot: Claim | None  # the open claim or pending proposal
     intro_total: int
+    intro_done: int = 0  # the topic's papers of each level the student marked done
+    advanced_done: int = 0
+    categories: list[str] = field(default_factory=list)  # the claimed paper's categories (not a proposal's)
+    html: str = ""  # the row as the dashboard shows it (students.mentor_rows)
 
     @property
     def student(self) -> AbstractBaseUser:
         return self.enrollment.user
+
+    @property
+    def student_id(self) -> int:
+        return self.enrollment.user_id
 
     @property
     def name(self) -> str:
@@ -116,7 +144,7 @@ class StudentRow:
     def intro_percent(self) -> int:
         if not self.intro_total:
             return 0
-        return min(100, round(100 * self.enrollment.intro_done / self.intro_total))
+        return min(100, round(100 * self.intro_done / self.intro_total))
 
     @property
     def claim(self) -> Claim | None:
@@ -127,21 +155,89 @@ class StudentRow:
         return self.slot if self.slot is not None and self.slot.status == ClaimStatus.PROPOSED else None
 
 
-def student_rows(topic: Topic, enrollments: Iterable[Enrollment]) -> list[StudentRow]:
-    """Five queries: the intro total, the students, their open slots in the topic and the slots' categories."""
+def student_rows(
+    topic: Topic, enrollments: Iterable[Enrollment], *, categories: CategoryIndex | None = None
+) -> list[StudentRow]:
+    """Five queries, four without a student: the intro total, the students, their reading counts, their open
+    slots in the topic, and the claimed papers' categories (not asked when `categories` are given, nor when no
+    slot has a paper)."""
     intro_total = topic.entries.intro().count()
     enrollments = list(enrollments)
+    if not enrollments:
+        return []
+    shown = [enrollment.user_id for enrollment in enrollments]
+    # Papers done by the students shown, counted by topic and level: read from each student's own reading (an
+    # index), every topic's, then this topic's kept; a few rows per student and topic, not one per paper.
+    counts: dict[tuple[int, str], int] = {
+        (student_id, level): count
+        for student_id, topic_id, level, count in ReadingProgress.objects.filter(
+            student_id__in=shown, status=ReadingStatus.DONE
+        )
+        .values_list("student_id", "entry__topic_id", "entry__level")
+        .annotate(count=Count("pk"))
+        .order_by()
+        if topic_id == topic.pk
+    }
     slots = {
         slot.student_id: slot
         for slot in Claim.objects.open()
-        .filter(topic=topic, student_id__in=[enrollment.user_id for enrollment in enrollments])
+        .filter(topic=topic, student_id__in=shown)
         .select_related("entry__paper", "proposed_paper")
-        .prefetch_related("entry__categories", "proposed_categories")
+        .only(*_SLOT_FIELDS)
     }
-    return [
-        StudentRow(enrollment=enrollment, slot=slots.get(enrollment.user_id), intro_total=intro_total)
-        for enrollment in enrollments
-    ]
+    if categories is None:
+        categories = category_index(topic, entry_ids=[slot.entry_id for slot in slots.values() if slot.entry_id])
+    rows = []
+    for enrollment in enrollments:
+        slot, student_id = slots.get(enrollment.user_id), enrollment.user_id
+        rows.append(StudentRow(
+            enrollment=enrollment, slot=slot, intro_total=intro_total,
+            intro_done=counts.get((student_id, Level.INTRO), 0), advanced_done=counts.get((student_id, Level.ADVANCED), 0),
+            categories=categories.names_of(slot.entry_id) if slot is not None and slot.entry_id else [],
+        ))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryIndex:
+    """The topic's categories in their order, and which of them each paper is in."""
+
+    names: dict[int, str]  # category pk → name, in the topic's order
+    of_entry: dict[int, list[int]]  # entry pk → the pks of its categories, in the topic's order
+
+    def names_of(self, entry_id: int) -> list[str]:
+        return [self.names[pk] for pk in self.of_entry.get(entry_id, ())]
+
+
+def category_index(topic: Topic, *, entry_ids: list[int] | None = None) -> CategoryIndex:
+    """One query (none for an empty `entry_ids`): every category of the topic with its papers, or only with
+    these papers (and then only the categories they are in).
+
+    The dashboard reads it once for the coverage panel and the students' papers alike.
+    """
+    if entry_ids is not None and not entry_ids:
+        return CategoryIndex(names={}, of_entry={})
+    categories = topic.categories.order_by("position", "pk")
+    if entry_ids is not None:
+        categories = categories.filter(entries__in=entry_ids)
+    # One row per category and paper in it; a category without any: one row, no paper.
+    names: dict[int, str] = {}
+    of_entry: dict[int, list[int]] = {}
+    for category_id, name, entry_id in categories.values_list("pk", "name", "entries"):
+        names[category_id] = name
+        if entry_id is not None:
+            of_entry.setdefault(entry_id, []).append(category_id)
+    return CategoryIndex(names=names, of_entry=of_entry)
+
+
+# What the dashboard and the export show of a paper: its link and its name (Paper.link, Paper.display_name).
+_PAPER_FIELDS = ("arxiv_id", "url", "title", "short_name")
+# And of a slot: its paper, status and presentation; not the proposal's reasons nor its decision.
+_SLOT_FIELDS = (
+    "student", "entry", "proposed_paper", "status", "presentation_at", "presentation_order", "presented", "score",
+    "presentation_feedback",
+    "entry__paper", *(f"entry__paper__{name}" for name in _PAPER_FIELDS), *(f"proposed_paper__{name}" for name in _PAPER_FIELDS),
+)
 
 
 # Coverage: what is left to claim, and who has nothing yet.
@@ -156,13 +252,21 @@ class Coverage:
     deadline_open: bool
 
 
-def coverage(topic: Topic) -> Coverage:
-    """Four queries: the categories, advanced papers with their claim counts and categories, the students' slots."""
-    categories = list(topic.categories.order_by("position", "pk"))
-    advanced = with_availability(
-        topic.entries.advanced().select_related("paper").prefetch_related("categories")
-    ).order_by("position", "pk")
-    free = [row.entry for row in availability_rows(topic, advanced) if row.state != RowState.FULL]
+def coverage(topic: Topic, categories: CategoryIndex | None = None) -> Coverage:
+    """Three queries, two with `categories` (category_index(topic)) given: the categories with their papers,
+    the free advanced papers, the students' slots.
+
+    A dashboard of a long list shows hundreds of free papers: they are read with only what the panel shows
+    of each, and grouped here once, not asked of each paper's categories per category.
+    """
+    if categories is None:
+        categories = category_index(topic)
+    # Free: fewer active claims than the topic's claim capacity, the rule of RowState.FULL (students.claims).
+    free = list(
+        with_availability(topic.entries.advanced().select_related("paper").only(*_FREE_PAPER_FIELDS))
+        .filter(taken__lt=topic.claim_capacity)
+        .order_by("position", "pk")
+    )
     slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
     counts = Enrollment.objects.students().filter(topic=topic).aggregate(
         total=Count("pk"), without=Count("pk", filter=~Exists(slot))
@@ -176,12 +280,21 @@ def coverage(topic: Topic) -> Coverage:
     )
 
 
-def _free_by_category(categories: list[Category], free: list[Entry]) -> list[tuple[str, list[Entry]]]:
-    groups = [
-        (category.name, [entry for entry in free if category in entry.categories.all()]) for category in categories
-    ]
-    uncategorised = [entry for entry in free if not entry.categories.all()]
-    return groups + ([("", uncategorised)] if uncategorised else [])
+# What the panel shows of a free paper; the topic, which the topic's manager sets on each entry.
+_FREE_PAPER_FIELDS = ("topic", "position", *(f"paper__{name}" for name in _PAPER_FIELDS))
+
+
+def _free_by_category(categories: CategoryIndex, free: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Each category's free papers in list order, then those in no category; a paper in two categories is in both."""
+    groups: dict[int, list[Entry]] = {pk: [] for pk in categories.names}
+    uncategorised = []
+    for entry in free:
+        if entry.pk not in categories.of_entry:
+            uncategorised.append(entry)
+        for category_id in categories.of_entry.get(entry.pk, ()):
+            groups[category_id].append(entry)
+    named = [(name, groups[pk]) for pk, name in categories.names.items()]
+    return named + ([("", uncategorised)] if uncategorised else [])
 
 
 def availability_rows(topic: Topic, entries: Iterable[Entry]) -> list[PaperRow]:
@@ -327,23 +440,30 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_table(topic: Topic) -> Iterator[list[str | int]]:
-    """A header, then each student's reading, slot and presentation, in name order: four queries."""
+    """A header, then each student's reading, slot and presentation, in name order: six queries."""
     yield [
         str(_("Student number")), str(_("Username")), str(_("Name")), str(_("Intro papers done")),
         str(_("Intro papers")), str(_("Advanced papers done")), str(_("Status")), str(_("Paper")), str(_("Title")),
         str(_("Categories")), str(_("Link")), str(_("Presentation time")), str(_("Order")), str(_("Presented")),
         str(_("Score")), str(_("Presentation feedback")), str(_("Last activity")),
     ]
-    for row in student_rows(topic, sort_students(student_enrollments(topic), StudentSort.NAME)):
+    enrollments = student_enrollments(topic).annotate(student_number=F("user__profile__student_number"))
+    rows = student_rows(topic, sort_students(enrollments, StudentSort.NAME))
+    proposals = [row.slot for row in rows if row.slot and not row.slot.entry_id]
+    prefetch_related_objects(proposals, "proposed_categories")
+    for row in rows:
         slot, enrollment = row.slot, row.enrollment
         paper = slot.paper if slot else None
-        categories = (slot.entry.categories.all() if slot.entry_id else slot.proposed_categories.all()) if slot else []
+        if slot is None or slot.entry_id:
+            categories = row.categories
+        else:
+            categories = [category.name for category in slot.proposed_categories.all()]
         yield [
             spreadsheet_cell(enrollment.student_number or ""), spreadsheet_cell(row.student.get_username()), spreadsheet_cell(row.name),
-            enrollment.intro_done, row.intro_total, enrollment.advanced_done,
+            row.intro_done, row.intro_total, row.advanced_done,
             slot.get_status_display() if slot else str(_("No paper yet")),
             spreadsheet_cell(paper.display_name if paper else ""), spreadsheet_cell(paper.title if paper else ""),
-            spreadsheet_cell(", ".join(category.name for category in categories)), paper.link if paper else "",
+            spreadsheet_cell(", ".join(categories)), paper.link if paper else "",
             _local(slot.presentation_at if slot else None),
             slot.presentation_order if slot and slot.presentation_order is not None else "",
             (str(_("yes")) if slot.presented else str(_("no"))) if slot else "",

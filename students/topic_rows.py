@@ -10,7 +10,6 @@ whichever list or answer shows it.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -20,15 +19,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from papers.models import Topic
+from readinglist.row_html import RowUrl
+from readinglist.row_html import escape as _e
 from students.claims import PaperRow, RowState
 
 STATUSES = ("to_read", "reading", "done")
-PLACEHOLDER = 999_999_999  # an entry id in a URL reversed once for every row
-
-
-def _e(text: object) -> str:
-    """HTML-escaped, as Django's escape() does (& < > " '), without its handling of lazy strings: a row calls it often."""
-    return html.escape(str(text), quote=True)
 
 
 @dataclass(frozen=True)
@@ -153,12 +148,12 @@ class RowRenderer:
     # URLs: reversed once with a placeholder, then filled in per row.
 
     @cached_property
-    def _patterns(self) -> dict[str, str]:
+    def _patterns(self) -> dict[str, RowUrl]:
         names = {"detail": "paper_detail", "claim": "claim_paper", "watch": "watch_paper", "unwatch": "unwatch_paper"}
-        return {kind: _e(reverse(name, args=[self.topic.slug, PLACEHOLDER])) for kind, name in names.items()}
+        return {kind: RowUrl.of(name, self.topic.slug) for kind, name in names.items()}
 
     def _url(self, kind: str, pk: int) -> str:
-        return self._patterns[kind].replace(str(PLACEHOLDER), str(pk), 1)
+        return self._patterns[kind](pk)
 
     @cached_property
     def _release_url(self) -> str:

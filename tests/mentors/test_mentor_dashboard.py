@@ -98,7 +98,7 @@ def test_reading_in_another_topic_does_not_count(client, login, mentor, student,
     make_intro_entries(topic, 2)
     login(mentor)
     (row,) = client.get(dashboard_url(topic)).context["rows"]
-    assert row.enrollment.intro_done == 0
+    assert row.intro_done == 0
 
 
 def test_filter_inactive_keeps_students_idle_for_n_days(client, login, mentor, student, other_student, topic):
@@ -225,11 +225,11 @@ def test_dashboard_query_count_does_not_grow_with_the_students(client, login, me
             claims.claim(user, advanced[index])
     claims.propose(students[0], topic, claims.PaperDetails(title="Own", url="https://example.org/own"), justification="", categories=[make_category(topic, "辅助任务")])
     login(mentor)
-    # session, user, topic, the mentor's role; the intro total, the students with their reading
-    # counts, the open slots with papers, their entries' and proposals' categories; coverage: the
-    # topic's categories, advanced papers with claim counts and their categories, the students'
-    # slot counts; the pending proposals: fourteen queries for 5 or 200 students.
-    with django_assert_num_queries(14):
+    # session, user, the topic with the mentor's role; the page's students, the topic's categories
+    # with their papers (read once for the rows and the coverage panel), the intro total, the shown
+    # students' reading counts, their open slots with papers; coverage: the free advanced papers, the
+    # students' slot counts; the pending proposals: eleven queries for 5 or 200 students.
+    with django_assert_num_queries(11):
         response = client.get(dashboard_url(topic))
     assert len(response.context["rows"]) == min(size, STUDENTS_PER_PAGE)
 
@@ -239,7 +239,8 @@ def test_filtered_htmx_dashboard_query_count_does_not_grow_with_the_students(cli
     make_intro_entries(topic, 3)
     make_students(topic, size)
     login(mentor)
-    # session, user, topic, role; intro total, the filtered students, the open slots (none: their categories are not asked).
+    # session, user, the topic with the role; the filtered students, the intro total, their reading counts,
+    # their open slots (none: no category is asked).
     with django_assert_num_queries(7):
         response = client.get(dashboard_url(topic, show="behind", behind=1), headers={**HTMX, "HX-Target": "students"})
     assert len(response.context["rows"]) == min(size, STUDENTS_PER_PAGE)
