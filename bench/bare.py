@@ -11,6 +11,7 @@ the write baselines take the student from the URL. What each one reads:
 - students:   a topic's student enrollments with their reading counts and open slot (the mentor dashboard);
               `?rows=N` keeps the first N, as a page that shows only so many does
 - entries:    the first 100 reading-list entries with their paper and topic (the admin's changelist)
+- topics:     every topic with its intro and advanced papers and students counted (the programme catalogue)
 - claim, release: one INSERT or UPDATE of a claim, then the rows answer (htmx) or a redirect (a form)
 """
 
@@ -23,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from papers.models import Entry, Level
+from papers.models import Entry, Level, Topic
 from students.models import OPEN_STATUSES, Claim, ClaimStatus, Enrollment, ReadingStatus, Role
 
 ADMIN_PAGE_SIZE = 100
@@ -116,3 +117,16 @@ def _answer(request: HttpRequest, topic_id: int) -> HttpResponse:
         return _rows(request, topic_id)
     url = reverse("bare_topic", args=[topic_id])
     return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+
+@require_GET
+def topics(request: HttpRequest) -> HttpResponse:
+    def count(rows: QuerySet) -> Subquery:
+        return Subquery(rows.order_by().values("topic_id").annotate(total=Count("pk")).values("total")[:1])
+
+    catalogue = Topic.objects.annotate(
+        intro_count=count(Entry.objects.filter(topic=OuterRef("pk"), level=Level.INTRO)),
+        advanced_count=count(Entry.objects.filter(topic=OuterRef("pk"), level=Level.ADVANCED)),
+        student_count=count(Enrollment.objects.filter(topic=OuterRef("pk"), role=Role.STUDENT)),
+    )
+    return render(request, "bare/topics.html", {"topics": catalogue})

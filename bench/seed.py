@@ -74,6 +74,7 @@ class Programme:
     typical: SeededTopic  # 38 papers, 30 students
     large: SeededTopic  # 500 papers, 200 students
     staff: Persona
+    newcomer: Persona  # a student in no topic yet: the catalogue is their home page
     counts: dict[str, int]
 
     def cycle_students(self, how_many: int) -> list[tuple[Persona, int]]:
@@ -235,6 +236,7 @@ def seed() -> Programme:
         typical=seeded_topic(topics[0][0]),
         large=seeded_topic(topics[-1][0]),
         staff=login(staff.pk),
+        newcomer=login(User.objects.create(username="bench-newcomer", password=UNUSABLE_PASSWORD, first_name="新生").pk),
         counts={
             "topics": len(topics), "papers": len(papers), "students": len(profiles),
             "reading rows": len(progress), "claims": len(released) + len(claims) + len(proposals),

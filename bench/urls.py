@@ -11,6 +11,7 @@ urlpatterns = [
     path("bare/topics/<int:topic_id>/students/<int:user_id>/claim/<int:entry_id>/", bare.claim, name="bare_claim"),
     path("bare/topics/<int:topic_id>/students/<int:user_id>/release/<int:entry_id>/", bare.release, name="bare_release"),
     path("bare/entries/", bare.entries, name="bare_entries"),
+    path("bare/topics/", bare.topics, name="bare_topics"),
     path("", include("readinglist.urls")),
 ]
 

@@ -51,8 +51,11 @@ def test_demo_setup_loads_the_programme_once_and_creates_accounts(settings, caps
     call_command("setup_demo")
     assert Topic.objects.count() == 11  # topic 2 and the ten pages the project ships
     assert Entry.objects.filter(topic__slug="02-auxiliary").count() == 38
-    assert get_user_model().objects.count() == 5
+    assert get_user_model().objects.count() == 6
     assert get_user_model().objects.get(username="student1").check_password("student-demo")
+    # student4 is in no topic: the catalogue is their home page, and 24-mot is open to join there.
+    assert not Enrollment.objects.filter(user__username="student4").exists()
+    assert Topic.objects.get(slug="24-mot").enrollment_mode == "open"
     mentored = Enrollment.objects.filter(user__username="mentor", role="mentor").values_list("topic__slug", flat=True)
     assert sorted(mentored) == ["02-auxiliary", "24-mot"]
     output = capsys.readouterr().out

@@ -4,13 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from papers.models import Topic
+from papers.models import EnrollmentMode, Topic
 from papers.reading_lists import import_file, slug_for_file
 from students.models import Enrollment, Role, StudentProfile
 
 TOPIC_PAGES = settings.BASE_DIR / "papers" / "data" / "topics"
 # The demo mentor mentors these two; the demo students read the first.
 DEMO_TOPICS = ["02-auxiliary", "24-mot"]
+# Open for joining from the catalogue when first loaded, so that a student in no topic (student4) can try it.
+OPEN_TOPIC, OPEN_PLACES = "24-mot", 12
 # username, password, first name, last name, role, student number
 DEMO_ACCOUNTS = [
     ("admin", "admin-demo", "Admin", "", "admin", ""),
@@ -18,6 +20,7 @@ DEMO_ACCOUNTS = [
     ("student1", "student-demo", "李", "明", Role.STUDENT, "2024000001"),
     ("student2", "student-demo", "张", "华", Role.STUDENT, "2024000002"),
     ("student3", "student-demo", "陈", "静", Role.STUDENT, "2024000003"),
+    ("student4", "student-demo", "刘", "洋", "student, no topic yet", "2024000004"),
 ]
 
 
@@ -27,7 +30,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if not settings.DEMO_ACCOUNTS_ALLOWED:
             raise CommandError(_("Demo accounts exist only in development (DEBUG=1); refusing to create them."))
-        self._load_topics()
+        loaded = self._load_topics()
+        if OPEN_TOPIC in loaded:
+            Topic.objects.filter(slug=OPEN_TOPIC).update(enrollment_mode=EnrollmentMode.OPEN, student_capacity=OPEN_PLACES)
         with transaction.atomic():
             self._create_accounts()
         self.stdout.write("")
@@ -35,21 +40,23 @@ class Command(BaseCommand):
         for username, password, _first, _last, role, _number in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<10} {password:<14} ({role})")
 
-    def _load_topics(self) -> None:
+    def _load_topics(self) -> set[str]:
+        """The slugs of the topics loaded now; those already there are left as they are."""
         pages = sorted(TOPIC_PAGES.glob("*.md"))
         known = set(Topic.objects.values_list("slug", flat=True))
-        loaded = 0
+        loaded = set()
         for page in pages:
             if slug_for_file(page.name) in known:
                 continue
             outcome = import_file(page.name, page.read_bytes())
             if outcome.error:
                 raise CommandError(outcome.error)
-            loaded += 1
+            loaded.add(slug_for_file(page.name))
         self.stdout.write(
             _("Topics: %(loaded)d loaded, %(kept)d already there and left as they are.")
-            % {"loaded": loaded, "kept": len(pages) - loaded}
+            % {"loaded": len(loaded), "kept": len(pages) - len(loaded)}
         )
+        return loaded
 
     def _create_accounts(self) -> None:
         topics = [Topic.objects.get(slug=slug) for slug in DEMO_TOPICS]
