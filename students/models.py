@@ -316,6 +316,8 @@ class Round(models.Model):
     allocation_stage = models.CharField(_("allocation stage"), max_length=16, choices=AllocationStage.choices, blank=True)
     task_result_id = models.CharField(_("background task"), max_length=64, blank=True)
     allocation_error = models.TextField(_("allocation error"), blank=True)
+    # When the allocation last started: a run without a task is judged by it (students.task_recovery).
+    allocation_started_at = models.DateTimeField(_("allocation started"), null=True, blank=True)
     allocated_at = models.DateTimeField(_("allocated"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from papers.access import get_topic_for_mentor, get_topic_for_user
 from papers.models import Topic
-from students import rounds, tasks
+from students import rounds, task_recovery, tasks
 from students.mentors import person_name
 from students.models import MAX_CHOICES, AllocationStage, Enrollment, Round, RoundState
 from students.round_forms import DeadlineForm, MoveForm, RankingForm, RoundForm, choice_label
@@ -215,7 +215,13 @@ def _contest_rows(round_: Round, offered: list) -> list[ContestRow]:
 @require_GET
 @login_required
 def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    """An allocation whose worker stopped is taken up again by looking at it (students.task_recovery)."""
     access = rounds.get_round_for_manager(request.user, pk)
+    recovered = task_recovery.recover_allocation(access.round)
+    if recovered is not None:
+        access.round.refresh_from_db()
+    if recovered == task_recovery.RESUMED:
+        messages.info(request, _("The background worker had stopped during this allocation: it is queued again."))
     if request.htmx and request.htmx.target == "round-status":
         if access.round.state != RoundState.ALLOCATING:
             # The job finished: the whole page changes (the draft appears), not only the bar.

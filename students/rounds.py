@@ -472,11 +472,16 @@ def start_allocation(round_: Round, *, actor: AbstractBaseUser) -> Round:
             )
         if round_.state == RoundState.ALLOCATING and round_.allocation_stage != AllocationStage.FAILED:
             raise RoundRefused(_("The allocation is already running."), code="wrong_state")
-        round_.state, round_.allocation_stage, round_.allocation_error = (
-            RoundState.ALLOCATING, AllocationStage.QUEUED, ""
-        )
-        round_.save(update_fields=["state", "allocation_stage", "allocation_error"])
+        _begin_allocation(round_)
     return round_
+
+
+def _begin_allocation(locked: Round) -> None:
+    """The round waits for a run started now. The last run's task is forgotten: over, it would make this run
+    look stopped to students.task_recovery while a request computes it."""
+    locked.state, locked.allocation_stage, locked.allocation_error = RoundState.ALLOCATING, AllocationStage.QUEUED, ""
+    locked.allocation_started_at, locked.task_result_id = timezone.now(), ""
+    locked.save(update_fields=["state", "allocation_stage", "allocation_error", "allocation_started_at", "task_result_id"])
 
 
 def ranked_count(round_: Round) -> int:
@@ -544,8 +549,7 @@ def allocate_due_rounds() -> list[Round]:
                 locked = _lock(round_, None, RoundState.OPEN)
                 if rankings_open(locked):
                     continue  # reopened meanwhile
-                locked.state, locked.allocation_stage = RoundState.ALLOCATING, AllocationStage.QUEUED
-                locked.save(update_fields=["state", "allocation_stage"])
+                _begin_allocation(locked)
             done.append(run_allocation(round_.pk))
         except RoundRefused:
             continue  # a manager acted on it meanwhile

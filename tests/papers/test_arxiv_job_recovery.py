@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
-from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -27,8 +26,10 @@ from papers.arxiv.client import LONGEST_RETRY_AFTER
 from papers.models import ImportJob, ImportJobItem, ItemOutcome, JobStatus, Level, Paper
 from readinglist.health import worker_status
 from tests.conftest import make_topic
-from tests.races import at_once
 from tests.papers.test_arxiv_fakes import FakeArxiv, fake_arxiv  # noqa: F401
+from tests.races import at_once
+from tests.worker import claim as claim_task
+from tests.worker import run_worker_until_idle, runs_of, task_of
 
 pytestmark = pytest.mark.django_db
 
@@ -55,31 +56,11 @@ def killed_job(topic, quiet_for: timedelta = LONG_AGO, done: int = 1) -> ImportJ
 
 def claim(job: ImportJob, at=None) -> None:
     """What db_worker does to the job's task when it takes it."""
-    DBTaskResult.objects.filter(pk=job.task_result_id).update(
-        status=TaskResultStatus.RUNNING, started_at=at or timezone.now(), worker_ids=["killed-worker"]
-    )
-
-
-def run_worker_until_idle() -> None:
-    """django-tasks-db's worker, as `db_worker --batch` runs it, without its signal handlers.
-
-    It closes the connection between tasks, which would end the test's transaction.
-    """
-    worker = db_worker.Worker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    )
-    with mock.patch.object(db_worker, "close_old_connections"):
-        worker.run()
-
-
-def task_of(job: ImportJob) -> DBTaskResult:
-    job.refresh_from_db()
-    return DBTaskResult.objects.get(pk=job.task_result_id)
+    claim_task(job.task_result_id, at)
 
 
 def job_runs(job: ImportJob):
-    return DBTaskResult.objects.filter(task_path=tasks.run_arxiv_job.module_path, args_kwargs__args__0=job.pk)
+    return runs_of(tasks.run_arxiv_job, job.pk)
 
 
 def job_url(job: ImportJob) -> str:
