@@ -649,10 +649,11 @@ def build_cases(programme) -> list[Case | Callable[[], list[Case]]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--profile", help="profile this page in-process instead of load-testing")
+    parser.add_argument("--queries", help="print the SQL one request of this page runs, instead of load-testing")
     parser.add_argument("--quick", action="store_true",
                         help="time each page and its baseline in-process (no HTTP, no wrk): a fast check while working")
     options = parser.parse_args()
-    if not options.profile and not options.quick and not shutil.which("wrk"):
+    if not options.profile and not options.queries and not options.quick and not shutil.which("wrk"):
         print("wrk is not installed: run `bin/system-packages bench` (make bench does)")
         return 1
     with tempfile.TemporaryDirectory(prefix="readinglist-bench-") as work, throwaway_database() as database_url:
@@ -681,6 +682,8 @@ def main() -> int:
               f"seeded in {seeded - migrated:.1f} s: " + ", ".join(f"{count} {what}" for what, count in programme.counts.items()))
         if options.profile:
             return profile(options.profile, programme)
+        if options.queries:
+            return print_queries(options.queries, programme)
         if options.quick:
             return quick(programme)
         try:
@@ -766,18 +769,41 @@ def quick(programme, rounds: int = 5, requests: int = 40) -> int:
     return 0
 
 
+def _warmed_page(key: str, programme, option: str):
+    """The page's case and a client that has requested it once, or None (and the keys) for an unknown key."""
+    cases = {case.key: case for case in build_cases(programme)[:-1]}
+    if key not in cases:
+        print(f"{option} takes one of: {', '.join(cases)}")
+        return None
+    case = cases[key]
+    client = client_for(case.cookies[0])
+    send(client, case.sequences[0][0])
+    return case, client
+
+
+def print_queries(key: str, programme) -> int:
+    """The SQL of one request of a page (after a warm one), each statement with its time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if (warmed := _warmed_page(key, programme, "--queries")) is None:
+        return 1
+    case, client = warmed
+    with CaptureQueriesContext(connection) as captured:
+        send(client, case.sequences[0][0])
+    for number, query in enumerate(captured.captured_queries, 1):
+        print(f"{number:>3}. {query['time']} s  {query['sql']}\n")
+    return 0
+
+
 def profile(key: str, programme) -> int:
     """Where one page's time goes, in this process: cProfile over 50 requests after a warm one."""
     import cProfile
     import pstats
 
-    cases = {case.key: case for case in build_cases(programme)[:-1]}
-    if key not in cases:
-        print(f"--profile takes one of: {', '.join(cases)}")
+    if (warmed := _warmed_page(key, programme, "--profile")) is None:
         return 1
-    case = cases[key]
-    client = client_for(case.cookies[0])
-    send(client, case.sequences[0][0])
+    case, client = warmed
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(50):

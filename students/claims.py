@@ -184,13 +184,17 @@ def ensure_mentor(actor: AbstractBaseUser, topic_id: int) -> None:
     raise ClaimRefused(_("Only the topic's mentors can change other students' papers."), code="not_mentor")
 
 
-def intro_papers_missing(student: AbstractBaseUser, topic: Topic) -> int:
-    """How many more intro papers the student must mark done before claiming."""
+def intro_papers_missing(student: AbstractBaseUser, topic: Topic, *, done: int | None = None) -> int:
+    """How many more intro papers the student must mark done before claiming.
+
+    `done`: how many they have, when the caller read their reading already (students.reading.intro_done).
+    """
     if not topic.intro_papers_required:
         return 0
-    done = ReadingProgress.objects.filter(
-        student=student, entry__topic=topic, entry__level="intro", status=ReadingStatus.DONE
-    ).count()
+    if done is None:
+        done = ReadingProgress.objects.filter(
+            student=student, entry__topic=topic, entry__level="intro", status=ReadingStatus.DONE
+        ).count()
     return max(0, topic.intro_papers_required - done)
 
 
@@ -242,7 +246,10 @@ class Availability:
     paper_round: Round | None = None  # while it runs, the student's papers come from it (paper_round_of)
 
     @classmethod
-    def for_student(cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool) -> Availability:
+    def for_student(
+        cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool, intro_done: int | None = None
+    ) -> Availability:
+        """`intro_done`: the intro papers the student marked done, when the caller has read them."""
         if not is_student:
             return cls(topic=topic, is_student=False, slot=None, intro_missing=0, deadline_open=claims_open(topic))
         slot = (
@@ -255,13 +262,13 @@ class Availability:
             topic=topic,
             is_student=True,
             slot=slot,
-            intro_missing=intro_papers_missing(user, topic),
+            intro_missing=intro_papers_missing(user, topic, done=intro_done),
             deadline_open=claims_open(topic),
             paper_round=paper_round_of(topic),
         )
 
     def state_for(self, entry: Entry) -> str:
-        """`entry` must come from with_availability()."""
+        """An advanced `entry` must come from with_availability()."""
         if entry.level != "advanced":
             return RowState.INTRO
         if self.slot is not None and self.slot.entry_id == entry.pk and self.slot.status == ClaimStatus.ACTIVE:
@@ -279,7 +286,9 @@ class Availability:
         may_watch = self.is_student and self.deadline_open
         return [
             PaperRow(
-                entry=entry, state=(state := self.state_for(entry)), places_left=max(0, capacity - entry.taken),
+                entry=entry, state=(state := self.state_for(entry)),
+                # An intro paper is never claimed (the rule above, and the database's triggers): it has no places.
+                places_left=0 if state == RowState.INTRO else max(0, capacity - entry.taken),
                 progress=progress.get(entry.pk), watched=getattr(entry, "watched", False),
                 watchable=may_watch and state == RowState.FULL,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,14 @@ def set_progress(
 
 
 def progress_by_entry(student: AbstractBaseUser, topic: Topic) -> dict[int, ReadingProgress]:
-    return {p.entry_id: p for p in ReadingProgress.objects.filter(student=student, entry__topic=topic)}
+    """The student's reading in the topic, each with its paper's `level` (for intro_done)."""
+    rows = ReadingProgress.objects.filter(student=student, entry__topic=topic).annotate(level=F("entry__level"))
+    return {progress.entry_id: progress for progress in rows}
+
+
+def intro_done(progress: dict[int, ReadingProgress]) -> int:
+    """The intro papers marked done, of progress_by_entry(): what claiming requires (students.claims)."""
+    return sum(1 for row in progress.values() if row.level == Level.INTRO and row.status == ReadingStatus.DONE)
 
 
 def reading_counts(student: AbstractBaseUser, topic: Topic) -> dict[str, int]:

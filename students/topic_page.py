@@ -29,7 +29,7 @@ from papers.models import Category, Entry, Topic
 from readinglist.paging import page_number, page_of
 from students.claims import Availability, paper_round_annotations, with_availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
-from students.reading import progress_by_entry, set_progress
+from students.reading import intro_done, progress_by_entry, set_progress
 from students.topic_rows import RowRenderer
 from students.watching import with_watched
 
@@ -48,7 +48,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if partial:
         return render(request, f"{TEMPLATE}#{partial}", context)
     context.update(recent_papers_context(access.topic))
-    context["materials"] = access.topic.materials.all()
+    context["materials"] = access.topic.materials.order_by("position", "pk")
     return render(request, TEMPLATE, context)
 
 
@@ -60,9 +60,11 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
     topic = access.topic
     categories = list(topic.categories.order_by("position", "pk"))
     category = _chosen_category(request, categories)
-    availability = Availability.for_student(topic, request.user, is_student=access.is_student)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
-    intro = page_of(_entries(topic).intro(), page_number(request, "intro_page"), PAGE_SIZE)
+    availability = Availability.for_student(
+        topic, request.user, is_student=access.is_student, intro_done=intro_done(progress)
+    )
+    intro = page_of(_entries(topic, claimable=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
     advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
     _with_categories(advanced.items, categories)
     shown = RowRenderer(topic, access.is_student, category=str(category.pk) if category else ALL_CATEGORIES, oob=oob)
@@ -90,12 +92,15 @@ ROW_FIELDS = (
 )
 
 
-def _entries(topic: Topic, *, watcher: AbstractBaseUser | None = None) -> QuerySet[Entry]:
-    """The topic's entries with what their rows show; `watcher`: mark the entries they watch."""
-    entries = Entry.objects.filter(topic=topic).select_related("paper").only(*ROW_FIELDS)
+def _entries(topic: Topic, *, watcher: AbstractBaseUser | None = None, claimable: bool = True) -> QuerySet[Entry]:
+    """The topic's entries with what their rows show; `watcher`: mark the entries they watch.
+
+    `claimable=False` for intro papers, which are never claimed: their claims are not counted.
+    """
+    entries = Entry.objects.filter(topic=topic).select_related("paper").only(*ROW_FIELDS).order_by("position", "pk")
     if watcher is not None:
         entries = with_watched(entries, watcher)
-    return with_availability(entries).order_by("position", "pk")
+    return with_availability(entries) if claimable else entries
 
 
 def _with_categories(entries: list[Entry], categories: list[Category]) -> list[Entry]:

@@ -119,13 +119,14 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
         make_entry(topic, f"P{index}", level=level, categories=("辅助信息",) if index % 2 == 0 else ("辅助任务",), position=index)
     claims.claim(other_student, topic.entries.advanced().first())
     topic.arxiv_categories = "cs.CV"  # recent submissions are read (a topic following no category reads none)
+    topic.intro_papers_required = 2  # counted from the student's reading, which the page reads anyway
     topic.save()
     login(student)
     # session, user, the topic with the student's role and last activity, its last claim event (the list's
-    # version) and any unfinished preference round of its papers; the topic's categories, the student's open
-    # slot, their reading progress, a page of intro papers and one of advanced papers with their claim counts,
-    # the advanced papers' categories, recent arXiv submissions, the materials: the same eleven queries for
-    # 10 or 500 papers.
+    # version) and any unfinished preference round of its papers; the topic's categories, the student's
+    # reading progress, their open slot, a page of intro papers and one of advanced papers with their claim
+    # counts, the advanced papers' categories, recent arXiv submissions, the materials: the same eleven
+    # queries for 10 or 500 papers.
     with django_assert_num_queries(11):
         response = client.get(topic_url(topic))
     shown = len(response.context["intro_rows"]) + len(response.context["advanced_rows"])
