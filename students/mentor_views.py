@@ -9,6 +9,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -113,12 +114,24 @@ def grid(request: HttpRequest, slug: str) -> HttpResponse:
         "chosen": chosen,
         "levels": mentors.GridLevel.choices,
         "categories": form.fields["category"].choices,
-        "grid": mentors.reading_grid(
-            access.topic, level=chosen["level"], category=chosen["category"], page=page_number(request)
-        ),
+        "grid": (grid := mentors.reading_grid(
+            access.topic, level=chosen["level"], category=chosen["category"], page=page_number(request),
+            papers_page=page_number(request, "papers"),
+        )),
+        "grid_links": _grid_links(chosen, grid),
     }
     template = "mentors/grid.html#grid" if request.htmx and request.htmx.target == "grid" else "mentors/grid.html"
     return render(request, template, context)
+
+
+def _grid_links(chosen: dict, grid: mentors.Grid) -> dict[str, str]:
+    """The grid's previous and next pages of students and of papers, each keeping the filters and the other page."""
+    here = {"level": chosen["level"], "category": chosen["category"], "page": grid.page.number, "papers": grid.papers.number}
+    moves = {
+        "previous_students": ("page", grid.page.previous_number), "next_students": ("page", grid.page.next_number),
+        "previous_papers": ("papers", grid.papers.previous_number), "next_papers": ("papers", grid.papers.next_number),
+    }
+    return {name: f"?{urlencode({**here, key: number})}" for name, (key, number) in moves.items() if number}
 
 
 # Proposals

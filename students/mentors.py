@@ -347,24 +347,30 @@ class GridRow:
 
 @dataclass(frozen=True, slots=True)
 class Grid:
-    entries: list[Entry]
+    entries: list[Entry]  # the papers shown: papers.items
     rows: list[GridRow]
-    page: Page
+    page: Page  # of students
+    papers: Page  # of papers
 
 
-# A class of hundreds reads 50 students at a time: a grid of 500 papers stays a page, not a megabyte.
+# A class of hundreds reads 50 students at a time, and a list of hundreds 40 papers at a time: a grid of
+# 200 students and 500 papers is pages of 2,000 cells, not one of 100,000.
 GRID_STUDENTS_PER_PAGE = 50
+GRID_PAPERS_PER_PAGE = 40
 
 
-def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = ALL_CATEGORIES, page: int = 1) -> Grid:
-    """Four queries: the papers, a page of students, their reading statuses and their claims."""
+def reading_grid(
+    topic: Topic, *, level: str = GridLevel.ALL, category: str = ALL_CATEGORIES, page: int = 1, papers_page: int = 1
+) -> Grid:
+    """Four queries: a page of papers, a page of students, their reading statuses and their claims."""
     entries = Entry.objects.filter(topic=topic).select_related("paper")
     if level in (Level.INTRO, Level.ADVANCED):
         entries = entries.filter(level=level)
     if category != ALL_CATEGORIES:
         entries = entries.in_category(int(category))
     # "intro" sorts after "advanced": descending puts stage-one reading first.
-    entries = list(entries.order_by("-level", "position", "pk"))
+    papers = page_of(entries.order_by("-level", "position", "pk"), papers_page, GRID_PAPERS_PER_PAGE)
+    entries = papers.items
     students = page_of(
         Enrollment.objects.students().filter(topic=topic).select_related("user").order_by(*_NAME_ORDER),
         page, GRID_STUDENTS_PER_PAGE,
@@ -373,8 +379,9 @@ def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = AL
     shown = [enrollment.user_id for enrollment in enrollments]
     statuses = {
         (student_id, entry_id): status
-        for student_id, entry_id, status in ReadingProgress.objects.filter(entry__topic=topic, student_id__in=shown)
-        .values_list("student_id", "entry_id", "status")
+        for student_id, entry_id, status in ReadingProgress.objects.filter(
+            entry__in=[entry.pk for entry in entries], student_id__in=shown
+        ).values_list("student_id", "entry_id", "status")
     }
     claimed = set(Claim.objects.active().filter(topic=topic, student_id__in=shown).values_list("student_id", "entry_id"))
     rows = [
@@ -391,7 +398,7 @@ def reading_grid(topic: Topic, *, level: str = GridLevel.ALL, category: str = AL
         )
         for enrollment in enrollments
     ]
-    return Grid(entries=entries, rows=rows, page=students)
+    return Grid(entries=entries, rows=rows, page=students, papers=papers)
 
 
 # One student, as their mentor sees them.

@@ -101,7 +101,7 @@ def test_grid_query_count_does_not_grow_with_the_students(client, login, mentor,
             claims.claim(user, advanced[index])
     login(mentor)
     # session, user, the topic with the mentor's role; the topic's categories for the filter; the papers,
-    # the students, every reading status of the topic, the claimed papers: eight queries for 5 or 200 students.
+    # the students, their reading statuses of the papers shown, the claimed papers: eight queries for 5 or 200 students.
     with django_assert_num_queries(8):
         response = client.get(grid_url(topic))
     assert len(response.context["grid"].rows) == min(size, GRID_STUDENTS_PER_PAGE)
@@ -117,3 +117,25 @@ def test_a_large_class_reads_a_page_of_students_at_a_time(client, login, mentor,
     assert len(first.context["grid"].rows) == GRID_STUDENTS_PER_PAGE and "Next students" in first.content.decode()
     second = client.get(grid_url(topic, page=2))
     assert len(second.context["grid"].rows) == 3 and "Previous students" in second.content.decode()
+
+
+def test_a_long_list_reads_a_page_of_papers_at_a_time(client, login, mentor, student, topic):
+    from students.mentors import GRID_PAPERS_PER_PAGE
+
+    entries = [make_entry(topic, f"A{index}", position=index) for index in range(GRID_PAPERS_PER_PAGE + 5)]
+    mark_read(student, entries[-1])
+    login(mentor)
+    first = client.get(grid_url(topic, level="advanced"))
+    grid = first.context["grid"]
+    assert grid.entries == entries[:GRID_PAPERS_PER_PAGE]
+    assert first.content.decode().count('class="cell ') == GRID_PAPERS_PER_PAGE
+    following = first.context["grid_links"]["next_papers"]
+    assert "papers=2" in following and "level=advanced" in following and "previous_students" not in first.context["grid_links"]
+    second = client.get(reverse("mentor_grid", args=[topic.slug]) + following)
+    (row,) = second.context["grid"].rows
+    assert [cell.entry for cell in row.cells] == entries[GRID_PAPERS_PER_PAGE:]
+    assert row.cells[-1].status == ReadingStatus.DONE
+    swapped = client.get(reverse("mentor_grid", args=[topic.slug]) + following, headers={**HTMX, "HX-Target": "grid"})
+    html = swapped.content.decode()
+    assert "<html" not in html and html.count('class="cell ') == 5
+    assert "Previous papers" in html and "Next papers" not in html
