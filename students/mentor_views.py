@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from papers.access import TopicAccess, get_topic_for_mentor
+from papers.categories import category_index
 from papers.models import Category, Topic
 from readinglist.paging import page_number, page_of
 from students import claims, mentors, schedule, watching
@@ -61,7 +62,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     target = request.htmx.target if request.htmx else None
     partial = {"students": "students", "more-students": "student-rows"}.get(target or "")
     # The whole page reads the topic's categories once, for the coverage panel and the students' papers.
-    categories = None if partial else mentors.category_index(topic)
+    categories = None if partial else category_index(topic)
     context = {
         "topic": topic,
         "form": form,

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from papers.categories import CategoryIndex, category_index
 from papers.models import Entry, Level, Topic
 from readinglist.paging import Page, page_of
 from papers.templatetags.readinglist import local_datetime_text
@@ -196,38 +197,6 @@ def student_rows(
             categories=categories.names_of(slot.entry_id) if slot is not None and slot.entry_id else [],
         ))
     return rows
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryIndex:
-    """The topic's categories in their order, and which of them each paper is in."""
-
-    names: dict[int, str]  # category pk → name, in the topic's order
-    of_entry: dict[int, list[int]]  # entry pk → the pks of its categories, in the topic's order
-
-    def names_of(self, entry_id: int) -> list[str]:
-        return [self.names[pk] for pk in self.of_entry.get(entry_id, ())]
-
-
-def category_index(topic: Topic, *, entry_ids: list[int] | None = None) -> CategoryIndex:
-    """One query (none for an empty `entry_ids`): every category of the topic with its papers, or only with
-    these papers (and then only the categories they are in).
-
-    The dashboard reads it once for the coverage panel and the students' papers alike.
-    """
-    if entry_ids is not None and not entry_ids:
-        return CategoryIndex(names={}, of_entry={})
-    categories = topic.categories.order_by("position", "pk")
-    if entry_ids is not None:
-        categories = categories.filter(entries__in=entry_ids)
-    # One row per category and paper in it; a category without any: one row, no paper.
-    names: dict[int, str] = {}
-    of_entry: dict[int, list[int]] = {}
-    for category_id, name, entry_id in categories.values_list("pk", "name", "entries"):
-        names[category_id] = name
-        if entry_id is not None:
-            of_entry.setdefault(entry_id, []).append(category_id)
-    return CategoryIndex(names=names, of_entry=of_entry)
 
 
 # What the dashboard and the export show of a paper: its link and its name (Paper.link, Paper.display_name).

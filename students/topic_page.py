@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from papers.access import TopicAccess, get_topic_for_user
 from papers.arxiv_views import recent_papers_context
-from papers.models import Category, Entry, Topic
+from papers.categories import CategoryIndex, category_index
+from papers.models import Entry, Topic
 from readinglist.paging import page_number, page_of
 from students.claims import Availability, paper_round_annotations, with_availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
@@ -58,7 +59,7 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
     `oob`: the list is an answer's out-of-band swap, and so is each row.
     """
     topic = access.topic
-    categories = list(topic.categories.order_by("position", "pk"))
+    categories = category_index(topic)
     category = _chosen_category(request, categories)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     availability = Availability.for_student(
@@ -67,13 +68,13 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
     intro = page_of(_entries(topic, claimable=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
     advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
     _with_categories(advanced.items, categories)
-    shown = RowRenderer(topic, access.is_student, category=str(category.pk) if category else ALL_CATEGORIES, oob=oob)
+    shown = RowRenderer(topic, access.is_student, category=str(category or ALL_CATEGORIES), oob=oob)
     return {
         "topic": topic,
         "access": access,
         "availability": availability,
-        "category": str(category.pk) if category else ALL_CATEGORIES,
-        "category_filters": [(ALL_CATEGORIES, gettext_lazy("All"))] + [(str(c.pk), c.name) for c in categories],
+        "category": str(category or ALL_CATEGORIES),
+        "category_filters": [(ALL_CATEGORIES, gettext_lazy("All"))] + [(str(pk), name) for pk, name in categories.names.items()],
         "intro_rows": shown.rows(availability.rows(intro.items, progress)),
         "intro_count": intro.shown_until,
         "intro_next": intro.next_number,
@@ -103,16 +104,10 @@ def _entries(topic: Topic, *, watcher: AbstractBaseUser | None = None, claimable
     return with_availability(entries) if claimable else entries
 
 
-def _with_categories(entries: list[Entry], categories: list[Category]) -> list[Entry]:
-    """Each entry's categories as `shown_categories`, in the topic's order: one query on the link table, no model per link."""
-    order = {category.pk: (index, category) for index, category in enumerate(categories)}
-    links = Entry.categories.through.objects.filter(entry_id__in=[entry.pk for entry in entries])
-    chosen: dict[int, list[tuple[int, Category]]] = {}
-    for entry_id, category_id in links.values_list("entry_id", "category_id"):
-        if category_id in order:
-            chosen.setdefault(entry_id, []).append(order[category_id])
+def _with_categories(entries: list[Entry], categories: CategoryIndex) -> list[Entry]:
+    """Each entry's category names as `shown_categories`, in the topic's order."""
     for entry in entries:
-        entry.shown_categories = [category for _index, category in sorted(chosen.get(entry.pk, ()), key=lambda pair: pair[0])]
+        entry.shown_categories = categories.names_of(entry.pk)
     return entries
 
 
@@ -120,13 +115,14 @@ def _watcher(request: HttpRequest, access: TopicAccess) -> AbstractBaseUser | No
     return request.user if access.is_student else None
 
 
-def _in(entries: QuerySet[Entry], category: Category | None) -> QuerySet[Entry]:
+def _in(entries: QuerySet[Entry], category: int | None) -> QuerySet[Entry]:
     return entries.in_category(category) if category else entries
 
 
-def _chosen_category(request: HttpRequest, categories: list[Category]) -> Category | None:
+def _chosen_category(request: HttpRequest, categories: CategoryIndex) -> int | None:
+    """The key of the topic's category the request asks for; None for every category (or one not the topic's)."""
     chosen = request.GET.get("category") or request.POST.get("category") or ""
-    return next((category for category in categories if str(category.pk) == chosen), None)
+    return next((pk for pk in categories.names if str(pk) == chosen), None)
 
 
 # The version of the list one person sees: what may change it is a claim anywhere in the topic (its
@@ -200,7 +196,7 @@ def row_update_context(
     access = page_access(request, access.topic.slug)  # after the change this request made
     topic = access.topic
     availability = availability or Availability.for_student(topic, request.user, is_student=access.is_student)
-    categories = list(topic.categories.order_by("position", "pk"))
+    categories = category_index(topic)
     category = _chosen_category(request, categories)
     entries = _with_categories(list(_in(_entries(topic, watcher=_watcher(request, access)).filter(pk__in=list(entry_ids)), category)), categories)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
@@ -208,8 +204,8 @@ def row_update_context(
         "topic": topic,
         "access": access,
         "availability": availability,
-        "category": str(category.pk) if category else ALL_CATEGORIES,
-        "changed_rows": RowRenderer(topic, access.is_student, category=str(category.pk) if category else ALL_CATEGORIES, oob=True)
+        "category": str(category or ALL_CATEGORIES),
+        "changed_rows": RowRenderer(topic, access.is_student, category=str(category or ALL_CATEGORIES), oob=True)
         .rows(availability.rows(entries, progress)),
         "live_token": live_token(access, availability),
         "reading_url": reverse("update_reading", args=[topic.slug]),

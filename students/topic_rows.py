@@ -58,7 +58,7 @@ class RowRenderer:
         title = f'<span class="paper-title">{_e(paper.title)}</span>' if paper.short_name else ""
         venue = _e(f"{paper.venue} {paper.year}" if paper.year else paper.venue)
         categories = "" if entry.is_intro else "".join(
-            f'<span class="badge kind">{_e(category.name)}</span>' for category in entry.shown_categories
+            f'<span class="badge kind">{_e(name)}</span>' for name in entry.shown_categories
         )
         source = "arXiv" if paper.arxiv_id else self._labels["link"] if paper.url else self._labels["search"]
         return (
