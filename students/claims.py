@@ -184,16 +184,21 @@ def ensure_mentor(actor: AbstractBaseUser, topic_id: int) -> None:
     raise ClaimRefused(_("Only the topic's mentors can change other students' papers."), code="not_mentor")
 
 
-def intro_papers_missing(student: AbstractBaseUser, topic: Topic, *, done: int | None = None) -> int:
+def intro_papers_missing(
+    student: AbstractBaseUser, topic: Topic, *, progress: dict[int, ReadingProgress] | None = None
+) -> int:
     """How many more intro papers the student must mark done before claiming.
 
-    `done`: how many they have, when the caller read their reading already (students.reading.intro_done).
+    `progress`: the student's reading in the topic (students.reading.progress_by_entry, with each row's
+    `level`), when the caller has read it already: then it is counted, not asked again.
     """
     if not topic.intro_papers_required:
         return 0
-    if done is None:
+    if progress is not None:
+        done = sum(1 for row in progress.values() if row.level == Level.INTRO and row.status == ReadingStatus.DONE)
+    else:
         done = ReadingProgress.objects.filter(
-            student=student, entry__topic=topic, entry__level="intro", status=ReadingStatus.DONE
+            student=student, entry__topic=topic, entry__level=Level.INTRO, status=ReadingStatus.DONE
         ).count()
     return max(0, topic.intro_papers_required - done)
 
@@ -247,9 +252,10 @@ class Availability:
 
     @classmethod
     def for_student(
-        cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool, intro_done: int | None = None
+        cls, topic: Topic, user: AbstractBaseUser, *, is_student: bool,
+        progress: dict[int, ReadingProgress] | None = None,
     ) -> Availability:
-        """`intro_done`: the intro papers the student marked done, when the caller has read them."""
+        """`progress`: the student's reading in the topic, when the caller has read it (intro_papers_missing)."""
         if not is_student:
             return cls(topic=topic, is_student=False, slot=None, intro_missing=0, deadline_open=claims_open(topic))
         slot = (
@@ -262,7 +268,7 @@ class Availability:
             topic=topic,
             is_student=True,
             slot=slot,
-            intro_missing=intro_papers_missing(user, topic, done=intro_done),
+            intro_missing=intro_papers_missing(user, topic, progress=progress),
             deadline_open=claims_open(topic),
             paper_round=paper_round_of(topic),
         )

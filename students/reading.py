@@ -34,14 +34,9 @@ def set_progress(
 
 
 def progress_by_entry(student: AbstractBaseUser, topic: Topic) -> dict[int, ReadingProgress]:
-    """The student's reading in the topic, each with its paper's `level` (for intro_done)."""
+    """The student's reading in the topic, each with its paper's `level` (students.claims.intro_papers_missing counts it)."""
     rows = ReadingProgress.objects.filter(student=student, entry__topic=topic).annotate(level=F("entry__level"))
     return {progress.entry_id: progress for progress in rows}
-
-
-def intro_done(progress: dict[int, ReadingProgress]) -> int:
-    """The intro papers marked done, of progress_by_entry(): what claiming requires (students.claims)."""
-    return sum(1 for row in progress.values() if row.level == Level.INTRO and row.status == ReadingStatus.DONE)
 
 
 def reading_counts(student: AbstractBaseUser, topic: Topic) -> dict[str, int]:

@@ -30,7 +30,7 @@ from papers.models import Entry, Topic
 from readinglist.paging import page_number, page_of
 from students.claims import Availability, paper_round_annotations, with_availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
-from students.reading import intro_done, progress_by_entry, set_progress
+from students.reading import progress_by_entry, set_progress
 from students.topic_rows import RowRenderer
 from students.watching import with_watched
 
@@ -63,7 +63,7 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
     category = _chosen_category(request, categories)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     availability = Availability.for_student(
-        topic, request.user, is_student=access.is_student, intro_done=intro_done(progress)
+        topic, request.user, is_student=access.is_student, progress=progress
     )
     intro = page_of(_entries(topic, claimable=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
     advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
