@@ -382,6 +382,12 @@ class Material(models.Model):
         return self.title
 
 
+# What a list shows of a paper: its names, link and venue (Paper.display_name, Paper.link); the prepared
+# queries of the busiest pages read only these.
+PAPER_SHOWN_FIELDS = ("id", "arxiv_id", "url", "short_name", "title", "venue", "year")
+ENTRY_SHOWN_FIELDS = ("id", "topic_id", "paper_id", "level", "position")  # and of its entry on a list
+
+
 class PaperVersion(models.Model):
     """A new arXiv version of a paper, found by refresh_arxiv."""
 

@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from papers.identity import Mention, find_paper
 from papers.templatetags.readinglist import local_datetime_text
-from papers.models import Category, Entry, EntrySource, Level, Paper, Topic
+from papers.models import ENTRY_SHOWN_FIELDS, PAPER_SHOWN_FIELDS, Category, Entry, EntrySource, Level, Paper, Topic
+from readinglist.prepared import Columns, Prepared, instance
 from students import watching
 from students.models import (
     Claim,
@@ -258,12 +259,7 @@ class Availability:
         """`progress`: the student's reading in the topic, when the caller has read it (intro_papers_missing)."""
         if not is_student:
             return cls(topic=topic, is_student=False, slot=None, intro_missing=0, deadline_open=claims_open(topic))
-        slot = (
-            Claim.objects.open()
-            .select_related("entry__paper", "proposed_paper")
-            .filter(topic=topic, student=user)
-            .first()
-        )
+        slot = open_slot(topic.pk, user.pk)
         return cls(
             topic=topic,
             is_student=True,
@@ -300,6 +296,35 @@ class Availability:
             )
             for entry in entries
         ]
+
+
+# A student's open slot in a topic, read on every topic page and claim answer: prepared (readinglist.prepared).
+_CLAIM_FIELDS = tuple(field.attname for field in Claim._meta.concrete_fields)
+_OPEN_SLOT = Prepared(
+    lambda topic_id, student_id: Claim.objects.open().filter(topic_id=topic_id, student_id=student_id)
+    .order_by("-created_at", "-pk")[:1]
+    .values_list(
+        *_CLAIM_FIELDS, *(f"entry__{name}" for name in ENTRY_SHOWN_FIELDS),
+        *(f"entry__paper__{name}" for name in PAPER_SHOWN_FIELDS), *(f"proposed_paper__{name}" for name in PAPER_SHOWN_FIELDS),
+    ),
+    values=("topic_id", "student_id"),
+)
+
+
+def open_slot(topic_id: int, student_id: int) -> Claim | None:
+    """The student's open claim or pending proposal in the topic, with its paper (its names and link) read with it."""
+    rows = _OPEN_SLOT(topic_id=topic_id, student_id=student_id)
+    if not rows:
+        return None
+    columns = Columns(rows[0])
+    claim, entry, paper, proposed = (
+        columns.take(names) for names in (_CLAIM_FIELDS, ENTRY_SHOWN_FIELDS, PAPER_SHOWN_FIELDS, PAPER_SHOWN_FIELDS)
+    )
+    return instance(
+        Claim, claim,
+        entry=instance(Entry, entry, paper=instance(Paper, paper)) if claim["entry_id"] else None,
+        proposed_paper=instance(Paper, proposed) if claim["proposed_paper_id"] else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from papers.models import Entry, Level, Topic
+from readinglist.prepared import Prepared, instance
 from students.models import Enrollment, ReadingProgress, ReadingStatus, Role
 
 
@@ -33,10 +34,22 @@ def set_progress(
     return progress
 
 
+_PROGRESS = Prepared(
+    lambda student_id, topic_id: ReadingProgress.objects.filter(student_id=student_id, entry__topic_id=topic_id)
+    .order_by().values_list("id", "entry_id", "status", "entry__level"),
+    values=("student_id", "topic_id"),
+)
+
+
 def progress_by_entry(student: AbstractBaseUser, topic: Topic) -> dict[int, ReadingProgress]:
-    """The student's reading in the topic, each with its paper's `level` (students.claims.intro_papers_missing counts it)."""
-    rows = ReadingProgress.objects.filter(student=student, entry__topic=topic).annotate(level=F("entry__level"))
-    return {progress.entry_id: progress for progress in rows}
+    """The student's reading statuses in the topic, each with its paper's `level` (students.claims.intro_papers_missing
+    counts it); its notes are not read. Prepared: the topic page reads it on every request."""
+    progress = {}
+    for pk, entry_id, status, level in _PROGRESS(student_id=student.pk, topic_id=topic.pk):
+        row = instance(ReadingProgress, {"id": pk, "student_id": student.pk, "entry_id": entry_id, "status": status})
+        row.level = level
+        progress[entry_id] = row
+    return progress
 
 
 def reading_counts(student: AbstractBaseUser, topic: Topic) -> dict[str, int]:

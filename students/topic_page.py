@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,16 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from papers.access import TopicAccess, get_topic_for_user
+from papers.access import TopicAccess
 from papers.arxiv_views import recent_papers_context
 from papers.categories import CategoryIndex, category_index
-from papers.models import Entry, Topic
+from papers.models import Entry, Level, Topic
 from readinglist.paging import page_number, page_of
-from students.claims import Availability, paper_round_annotations, with_availability
+from students.claims import Availability
 from students.models import ClaimEvent, ReadingProgress, ReadingStatus
 from students.reading import progress_by_entry, set_progress
+from students.topic_queries import EntryPages, materials_of, page_topic_access, row_entries
 from students.topic_rows import RowRenderer
-from students.watching import with_watched
 
 ALL_CATEGORIES = ""
 PAGE_SIZE = 50
@@ -49,7 +49,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if partial:
         return render(request, f"{TEMPLATE}#{partial}", context)
     context.update(recent_papers_context(access.topic))
-    context["materials"] = access.topic.materials.order_by("position", "pk")
+    context["materials"] = materials_of(access.topic)
     return render(request, TEMPLATE, context)
 
 
@@ -65,8 +65,8 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
     availability = Availability.for_student(
         topic, request.user, is_student=access.is_student, progress=progress
     )
-    intro = page_of(_entries(topic, claimable=False).intro(), page_number(request, "intro_page"), PAGE_SIZE)
-    advanced = page_of(_in(_entries(topic, watcher=_watcher(request, access)).advanced(), category), page_number(request), PAGE_SIZE)
+    intro = page_of(EntryPages(topic, Level.INTRO), page_number(request, "intro_page"), PAGE_SIZE)
+    advanced = page_of(EntryPages(topic, Level.ADVANCED, watcher=_watcher(request, access), category=category), page_number(request), PAGE_SIZE)
     _with_categories(advanced.items, categories)
     shown = RowRenderer(topic, access.is_student, category=str(category or ALL_CATEGORIES), oob=oob)
     return {
@@ -84,24 +84,6 @@ def topic_page_context(request: HttpRequest, access: TopicAccess, *, oob: bool =
         "live_token": live_token(access, availability),
         "reading_url": reverse("update_reading", args=[topic.slug]),
     }
-
-
-# The fields a row shows: a paper's other columns (its abstract, authors, arXiv metadata) are not read.
-ROW_FIELDS = (
-    "topic_id", "paper_id", "level", "position",
-    "paper__short_name", "paper__title", "paper__venue", "paper__year", "paper__arxiv_id", "paper__url",
-)
-
-
-def _entries(topic: Topic, *, watcher: AbstractBaseUser | None = None, claimable: bool = True) -> QuerySet[Entry]:
-    """The topic's entries with what their rows show; `watcher`: mark the entries they watch.
-
-    `claimable=False` for intro papers, which are never claimed: their claims are not counted.
-    """
-    entries = Entry.objects.filter(topic=topic).select_related("paper").only(*ROW_FIELDS).order_by("position", "pk")
-    if watcher is not None:
-        entries = with_watched(entries, watcher)
-    return with_availability(entries) if claimable else entries
 
 
 def _with_categories(entries: list[Entry], categories: CategoryIndex) -> list[Entry]:
@@ -132,8 +114,7 @@ def _chosen_category(request: HttpRequest, categories: CategoryIndex) -> int | N
 
 def page_access(request: HttpRequest, slug: str) -> TopicAccess:
     """get_topic_for_user, with what the page and its version need read in the same query."""
-    last_event = ClaimEvent.objects.filter(claim__topic=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-    return get_topic_for_user(request.user, slug, last_claim_event=Subquery(last_event), **paper_round_annotations())
+    return page_topic_access(request.user, slug)
 
 
 def live_token(access: TopicAccess, availability: Availability) -> str:
@@ -198,7 +179,9 @@ def row_update_context(
     availability = availability or Availability.for_student(topic, request.user, is_student=access.is_student)
     categories = category_index(topic)
     category = _chosen_category(request, categories)
-    entries = _with_categories(list(_in(_entries(topic, watcher=_watcher(request, access)).filter(pk__in=list(entry_ids)), category)), categories)
+    watcher = _watcher(request, access)
+    entries = row_entries(topic.pk, watcher_id=watcher.pk if watcher else None).filter(pk__in=list(entry_ids))
+    entries = _with_categories(list(_in(entries, category)), categories)
     progress = progress_by_entry(request.user, topic) if access.is_student else {}
     return {
         "topic": topic,
