@@ -63,12 +63,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     partial = {"students": "students", "more-students": "student-rows"}.get(target or "")
     # The whole page reads the topic's categories once, for the coverage panel and the students' papers.
     categories = None if partial else category_index(topic)
+    counts = mentors.topic_counts(topic)
     context = {
         "topic": topic,
         "form": form,
         "chosen": chosen,
         "rows": StudentRowRenderer(topic, behind=chosen["behind"]).rows(
-            mentors.student_rows(topic, page.items, categories=categories)
+            mentors.student_rows(topic, page.items, categories=categories, counts=counts)
         ),
         "page": page,
         "page_links": _page_links(request, page),
@@ -76,9 +77,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if partial:
         return render(request, f"mentors/dashboard.html#{partial}", context)
-    context["coverage"] = mentors.coverage(topic, categories)
+    context["coverage"] = mentors.coverage(topic, categories, counts)
     context["free_papers"] = free_papers(context["coverage"])
-    context["pending_count"] = mentors.pending_proposals(topic).count()
+    context["pending_count"] = counts.pending_proposals
     return render(request, "mentors/dashboard.html", context)
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from papers.categories import CategoryIndex, category_index
-from papers.models import Entry, Level, Topic
+from papers.models import Entry, Level, Paper, Topic
+from readinglist.prepared import Columns, Prepared, instance
 from readinglist.paging import Page, page_of
 from papers.templatetags.readinglist import local_datetime_text
 from students.claims import Availability, PaperRow, claims_open, with_availability
@@ -157,12 +158,13 @@ class StudentRow:
 
 
 def student_rows(
-    topic: Topic, enrollments: Iterable[Enrollment], *, categories: CategoryIndex | None = None
+    topic: Topic, enrollments: Iterable[Enrollment], *, categories: CategoryIndex | None = None,
+    counts: TopicCounts | None = None,
 ) -> list[StudentRow]:
-    """Five queries, four without a student: the intro total, the students, their reading counts, their open
-    slots in the topic, and the claimed papers' categories (not asked when `categories` are given, nor when no
-    slot has a paper)."""
-    intro_total = topic.entries.intro().count()
+    """Five queries, four without a student: the intro total (not asked when `counts` are given), the students,
+    their reading counts, their open slots in the topic, and the claimed papers' categories (not asked when
+    `categories` are given, nor when no slot has a paper)."""
+    intro_total = (counts or topic_counts(topic)).intro_papers
     enrollments = list(enrollments)
     if not enrollments:
         return []
@@ -221,9 +223,9 @@ class Coverage:
     deadline_open: bool
 
 
-def coverage(topic: Topic, categories: CategoryIndex | None = None) -> Coverage:
-    """Three queries, two with `categories` (category_index(topic)) given: the categories with their papers,
-    the free advanced papers, the students' slots.
+def coverage(topic: Topic, categories: CategoryIndex | None = None, counts: TopicCounts | None = None) -> Coverage:
+    """Three queries, one with `categories` (category_index(topic)) and `counts` (topic_counts(topic)) given: the
+    categories with their papers, the free advanced papers, the students with and without a slot.
 
     A dashboard of a long list shows hundreds of free papers: they are read with only what the panel shows
     of each, and grouped here once, not asked of each paper's categories per category.
@@ -231,26 +233,67 @@ def coverage(topic: Topic, categories: CategoryIndex | None = None) -> Coverage:
     if categories is None:
         categories = category_index(topic)
     # Free: fewer active claims than the topic's claim capacity, the rule of RowState.FULL (students.claims).
-    free = list(
-        with_availability(topic.entries.advanced().select_related("paper").only(*_FREE_PAPER_FIELDS))
-        .filter(taken__lt=topic.claim_capacity)
-        .order_by("position", "pk")
-    )
-    slot = Claim.objects.open().filter(topic=topic, student=OuterRef("user_id"))
-    counts = Enrollment.objects.students().filter(topic=topic).aggregate(
-        total=Count("pk"), without=Count("pk", filter=~Exists(slot))
-    )
+    counts = counts or topic_counts(topic)
+    free = [_free_paper(row) for row in _FREE_PAPERS(topic_id=topic.pk, capacity=topic.claim_capacity)]
     return Coverage(
         free_by_category=_free_by_category(categories, free),
-        students=counts["total"],
-        students_without_paper=counts["without"],
+        students=counts.students,
+        students_without_paper=counts.students_without_slot,
         deadline=topic.claim_deadline,
         deadline_open=claims_open(topic),
     )
 
 
-# What the panel shows of a free paper; the topic, which the topic's manager sets on each entry.
-_FREE_PAPER_FIELDS = ("topic", "position", *(f"paper__{name}" for name in _PAPER_FIELDS))
+# What the panel shows of a free paper; the topic, which the topic's manager sets on each entry. Every
+# dashboard reads them: prepared (readinglist.prepared).
+_FREE_ENTRY_FIELDS = ("id", "topic_id", "paper_id", "position")
+_FREE_PAPER_FIELDS = ("id", *_PAPER_FIELDS)
+# Free: fewer active claims than the topic's claim capacity, the rule of RowState.FULL (students.claims).
+_FREE_PAPERS = Prepared(
+    lambda topic_id, capacity: with_availability(Entry.objects.filter(topic_id=topic_id).advanced())
+    .filter(taken__lt=capacity).order_by("position", "pk")
+    .values_list(*_FREE_ENTRY_FIELDS, *(f"paper__{name}" for name in _FREE_PAPER_FIELDS)),
+    values=("topic_id", "capacity"),
+)
+
+
+def _free_paper(row: tuple) -> Entry:
+    columns = Columns(row)
+    return instance(Entry, columns.take(_FREE_ENTRY_FIELDS), paper=instance(Paper, columns.take(_FREE_PAPER_FIELDS)))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCounts:
+    """What the dashboard counts of a topic, in one query."""
+
+    intro_papers: int
+    students: int
+    students_without_slot: int
+    pending_proposals: int
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    """COUNT without GROUP BY: always one row, 0 when nothing matches."""
+    return Subquery(queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"), output_field=IntegerField())
+
+
+def _topic_counts(topic_id: int) -> QuerySet:
+    students = Enrollment.objects.students().filter(topic_id=OuterRef("pk"))
+    return Topic.objects.filter(pk=topic_id).values_list(
+        _count(Entry.objects.filter(topic_id=OuterRef("pk")).intro()),
+        _count(students),
+        _count(students.filter(~Exists(_open_slot()))),
+        _count(_proposed(OuterRef("pk"))),
+    )
+
+
+_TOPIC_COUNTS = Prepared(_topic_counts, values=("topic_id",))
+
+
+def topic_counts(topic: Topic) -> TopicCounts:
+    """The topic's intro papers, students, students without a paper or proposal, and pending proposals."""
+    rows = _TOPIC_COUNTS(topic_id=topic.pk)
+    return TopicCounts(*rows[0]) if rows else TopicCounts(0, 0, 0, 0)
 
 
 def _free_by_category(categories: CategoryIndex, free: list[Entry]) -> list[tuple[str, list[Entry]]]:
@@ -271,9 +314,13 @@ def availability_rows(topic: Topic, entries: Iterable[Entry]) -> list[PaperRow]:
     return Availability.for_student(topic, None, is_student=False).rows(entries)
 
 
+def _proposed(topic: Topic | OuterRef) -> QuerySet[Claim]:
+    return Claim.objects.filter(topic=topic, status=ClaimStatus.PROPOSED)
+
+
 def pending_proposals(topic: Topic) -> QuerySet[Claim]:
     return (
-        Claim.objects.filter(topic=topic, status=ClaimStatus.PROPOSED)
+        _proposed(topic)
         .select_related("student", "proposed_paper")
         .prefetch_related("proposed_categories")
         .order_by("created_at", "pk")

@@ -226,10 +226,11 @@ def test_dashboard_query_count_does_not_grow_with_the_students(client, login, me
     claims.propose(students[0], topic, claims.PaperDetails(title="Own", url="https://example.org/own"), justification="", categories=[make_category(topic, "辅助任务")])
     login(mentor)
     # session, user, the topic with the mentor's role; the page's students, the topic's categories
-    # with their papers (read once for the rows and the coverage panel), the intro total, the shown
-    # students' reading counts, their open slots with papers; coverage: the free advanced papers, the
-    # students' slot counts; the pending proposals: eleven queries for 5 or 200 students.
-    with django_assert_num_queries(11):
+    # with their papers (read once for the rows and the coverage panel), the topic's counts (intro
+    # papers, students with and without a slot, pending proposals), the shown students' reading
+    # counts, their open slots with papers; coverage: the free advanced papers: nine queries for 5 or
+    # 200 students.
+    with django_assert_num_queries(9):
         response = client.get(dashboard_url(topic))
     assert len(response.context["rows"]) == min(size, STUDENTS_PER_PAGE)
 
@@ -239,7 +240,7 @@ def test_filtered_htmx_dashboard_query_count_does_not_grow_with_the_students(cli
     make_intro_entries(topic, 3)
     make_students(topic, size)
     login(mentor)
-    # session, user, the topic with the role; the filtered students, the intro total, their reading counts,
+    # session, user, the topic with the role; the filtered students, the topic's counts (its intro total), their reading counts,
     # their open slots (none: no category is asked).
     with django_assert_num_queries(7):
         response = client.get(dashboard_url(topic, show="behind", behind=1), headers={**HTMX, "HX-Target": "students"})
