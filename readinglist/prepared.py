@@ -15,7 +15,8 @@ Any other argument is the query's shape (a category filter or not, a page's OFFS
 key, passed to the builder as it is. Values are ints or strings the ORM passes through as parameters
 unchanged; a value the ORM would transform (a `contains` lookup's `%...%`) or write into the SQL itself
 is refused when the query is first built (PreparationError), never run with a stale value. A value a
-shape does not use (no category filter: no category) is simply not in its SQL.
+shape does not use (no category filter: no category) is simply not in its SQL. A builder must not
+read the clock (`timezone.now()`): what it computes is fixed when the query is first built.
 
 The compiled SQL is kept per connection (each thread has its own), so no state is shared between
 threads, and a process holds at most MAX_SHAPES shapes of each query. Queries run through the
@@ -59,6 +60,7 @@ class _Compiled:
 @dataclass(frozen=True, slots=True)
 class _Value:
     name: str
+    cast: type | None = None
 
 
 class Prepared:
@@ -78,7 +80,7 @@ class Prepared:
         connection = connections[using]
         shape = tuple(sorted((name, value) for name, value in arguments.items() if name not in self._values))
         compiled = self._compiled(connection, using, shape, arguments)
-        params = [arguments[p.name] if isinstance(p, _Value) else p for p in compiled.params]
+        params = [_fill(p, arguments) if isinstance(p, _Value) else p for p in compiled.params]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -90,7 +92,8 @@ class Prepared:
 
     def _compiled(self, connection, using: str, shape: tuple, arguments: dict) -> _Compiled:
         cache = self._cache(connection)
-        key: Hashable = (shape, tuple(type(arguments[name]) is str for name in self._values))
+        # A value of another type (a str for an int) is another query: built, or refused, anew.
+        key: Hashable = (shape, tuple(type(arguments[name]) for name in self._values))
         compiled = cache.get(key)
         if compiled is None:
             compiled = self._compile(using, shape, arguments)
@@ -126,10 +129,11 @@ class Prepared:
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         by_value = {value: name for name, value in stand_ins.items()}
-        template = tuple(_Value(by_value[p]) if _is_stand_in(p, by_value) else p for p in params)
+        template = tuple(_Value(by_value[p], _cast(p)) if _is_stand_in(p, by_value) else p for p in params)
         for name, value in stand_ins.items():
-            transformed = any(isinstance(p, str) and str(value) in p for p in template)
-            if str(value) in sql or transformed:
+            # In the SQL's text, or inside another parameter: the value would stay the stand-in's.
+            kept = any(not isinstance(p, _Value) and str(value) in str(p) for p in template)
+            if str(value) in sql or kept:
                 raise PreparationError(f"{name} is not passed to the database as a parameter of its own")
         fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
         return _Compiled(
@@ -139,7 +143,18 @@ class Prepared:
 
 
 def _is_stand_in(param: object, by_value: dict) -> bool:
-    return type(param) in (int, str) and param in by_value
+    # An int may come typed (psycopg's Int4, which Django gives PostgreSQL for a comparison with a count).
+    return isinstance(param, (int, str)) and not isinstance(param, bool) and param in by_value
+
+
+def _fill(value: _Value, arguments: dict) -> object:
+    given = arguments[value.name]
+    return value.cast(given) if value.cast is not None else given
+
+
+def _cast(param: object) -> type | None:
+    """The type a value must be given to be sent as the stand-in was (Int4), or None for a plain int or str."""
+    return None if type(param) in (int, str) else type(param)
 
 
 def instance(model: type[Model], values: dict[str, Any], *, using: str = DEFAULT_DB_ALIAS, **related: Model | None) -> Model:

@@ -83,6 +83,20 @@ def test_a_process_keeps_a_bounded_number_of_shapes(monkeypatch):
     assert builder.calls == 6
 
 
+def test_a_value_compared_with_a_count_is_a_value_on_both_databases():
+    """PostgreSQL is given the capacity as a typed int (psycopg's Int4): it is still the value, not a fixed stand-in."""
+    topic = make_topic()
+    claimed, free = make_entry(topic, "A", position=1), make_entry(topic, "B", position=2)
+    claims.claim(enroll(make_user("student"), topic).user, claimed)
+    query = Prepared(
+        lambda topic_id, capacity: Entry.objects.filter(topic_id=topic_id).order_by("position")
+        .annotate(taken=Count("claims", filter=Q(claims__status="active"))).filter(taken__lt=capacity).values_list("pk"),
+        values=("topic_id", "capacity"),
+    )
+    assert query(topic_id=topic.pk, capacity=1) == [(free.pk,)]
+    assert query(topic_id=topic.pk, capacity=2) == [(claimed.pk,), (free.pk,)]
+
+
 def test_strings_are_values_too():
     topic = make_topic("a-slug")
     query = Prepared(lambda slug: Topic.objects.filter(slug=slug).values_list("pk"), values=("slug",))
@@ -105,6 +119,13 @@ def test_a_value_that_is_not_a_parameter_of_its_own_is_refused(build, value):
     name = build.__code__.co_varnames[0]
     with pytest.raises(PreparationError):
         Prepared(build, values=(name,))(**{name: value})
+
+
+def test_a_value_of_another_type_is_checked_again_not_run_with_the_query_of_an_int():
+    query = Prepared(lambda since: Paper.objects.filter(pk__gte=since).values_list("pk"), values=("since",))
+    assert query(since=10**6) == []
+    with pytest.raises(PreparationError):
+        query(since=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
 
 
 def test_database_values_are_converted_as_the_orm_converts_them():
