@@ -42,7 +42,7 @@ TEMPLATE = "papers/topic_detail.html"
 @require_GET
 @login_required
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = page_access(request, slug)
+    access = page_topic_access(request.user, slug)
     context = topic_page_context(request, access)
     target = request.htmx.target if request.htmx else None
     partial = {"advanced-papers": "advanced-papers", "more-advanced": "advanced-chunk", "more-intro": "intro-chunk"}.get(target or "")
@@ -112,15 +112,10 @@ def _chosen_category(request: HttpRequest, categories: CategoryIndex) -> int | N
 # enrollment's last activity) and the claim deadline passing.
 
 
-def page_access(request: HttpRequest, slug: str) -> TopicAccess:
-    """get_topic_for_user, with what the page and its version need read in the same query."""
-    return page_topic_access(request.user, slug)
-
-
 def live_token(access: TopicAccess, availability: Availability) -> str:
     """`access` must be read after any change this request made (its last activity is part of the version)."""
     topic, seen = access.topic, access.last_activity_at
-    if "last_claim_event" in topic.__dict__:  # read with the topic (page_access)
+    if "last_claim_event" in topic.__dict__:  # read with the topic (page_topic_access)
         last_event = topic.last_claim_event or 0
     else:
         last_event = ClaimEvent.objects.filter(claim__topic=topic).aggregate(last=Max("pk"))["last"] or 0
@@ -144,7 +139,7 @@ def _since(token: str, current: str) -> int | None:
 @login_required
 def topic_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The 30-second refresh: 304 when nothing changed, else the rows claims changed, else the list."""
-    access = page_access(request, slug)
+    access = page_topic_access(request.user, slug)
     topic = access.topic
     availability = Availability.for_student(topic, request.user, is_student=access.is_student)
     token = live_token(access, availability)
@@ -174,7 +169,7 @@ def row_update_context(
     request: HttpRequest, access: TopicAccess, entry_ids: Iterable[int], *, availability: Availability | None = None
 ) -> dict:
     """The rows of these entries as the person sees them now, in the category shown, with the slot box."""
-    access = page_access(request, access.topic.slug)  # after the change this request made
+    access = page_topic_access(request.user, access.topic.slug)  # after the change this request made
     topic = access.topic
     availability = availability or Availability.for_student(topic, request.user, is_student=access.is_student)
     categories = category_index(topic)
@@ -201,7 +196,7 @@ def row_update_context(
 @require_POST
 @login_required
 def update_reading(request: HttpRequest, slug: str) -> HttpResponse:
-    access = page_access(request, slug)
+    access = page_topic_access(request.user, slug)
     topic = access.topic
     before = Availability.for_student(topic, request.user, is_student=access.is_student)
     changed = _save_statuses(request, topic)

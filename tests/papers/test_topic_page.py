@@ -133,6 +133,24 @@ def test_topic_page_query_count_does_not_grow_with_the_list(client, login, stude
     assert shown == min(size, 2 * PAGE_SIZE) if size > PAGE_SIZE else shown == size
 
 
+def test_after_its_first_request_the_page_builds_no_sql_of_its_own(client, login, student, other_student, topic, advanced_entry, monkeypatch):
+    """Its queries are prepared (readinglist.prepared): only Django's own session and user queries are built per request."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    make_entry(topic, "Intro", level=Level.INTRO)
+    claims.claim(other_student, advanced_entry)
+    login(student)
+    first = client.get(topic_url(topic)).content
+    built = []
+    execute_sql = SQLCompiler.execute_sql
+    monkeypatch.setattr(SQLCompiler, "execute_sql", lambda self, *args, **kwargs: built.append(self.query.model) or execute_sql(self, *args, **kwargs))
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(topic_url(topic)).content
+    assert [model._meta.model_name for model in built] == ["session", "user"]
+    assert len(captured.captured_queries) == 9  # the prepared ones run as queries of their own, counted
+    assert again.count(b'class="paper state-') == first.count(b'class="paper state-') == 2
+
+
 def test_after_the_deadline_the_page_says_so_and_offers_no_claim(client, login, student, topic, advanced_entry):
     from datetime import timedelta
 
