@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import (
-    Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects,
+    Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -83,9 +83,12 @@ def _with_intro_done(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
         student=OuterRef("user_id"), entry__topic=OuterRef("topic_id"), entry__level=Level.INTRO,
         status=ReadingStatus.DONE,
     )
-    # COUNT without GROUP BY: always one row, 0 for a student who read nothing.
-    count = done.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count")
-    return enrollments.alias(intro_done=Subquery(count, output_field=IntegerField()))
+    return enrollments.alias(intro_done=_count(done))
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    """COUNT without GROUP BY: always one row, 0 when nothing matches (a student who read nothing)."""
+    return Subquery(queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"), output_field=IntegerField())
 
 
 def filter_students(
@@ -270,11 +273,6 @@ class TopicCounts:
     students: int
     students_without_slot: int
     pending_proposals: int
-
-
-def _count(queryset: QuerySet) -> Subquery:
-    """COUNT without GROUP BY: always one row, 0 when nothing matches."""
-    return Subquery(queryset.order_by().annotate(count=Func(F("pk"), function="COUNT")).values("count"), output_field=IntegerField())
 
 
 def _topic_counts(topic_id: int) -> QuerySet:

@@ -6,13 +6,13 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
 from papers.models import Entry, Level, Paper, Topic
 from readinglist import prepared
 from readinglist.prepared import Prepared, PreparationError, instance
 from students import claims
+from students.claims import with_availability
 from students.models import Claim
 from tests.conftest import enroll, make_entry, make_topic, make_user
 
@@ -31,10 +31,8 @@ class Counting:
 
 
 def _entries(topic_id, level):
-    return (
-        Entry.objects.filter(topic_id=topic_id, level=level).order_by("position", "pk")
-        .annotate(taken=Count("claims", filter=Q(claims__status="active")))
-        .values_list("pk", "paper__short_name", "taken")
+    return with_availability(Entry.objects.filter(topic_id=topic_id, level=level).order_by("position", "pk")).values_list(
+        "pk", "paper__short_name", "taken"
     )
 
 
@@ -89,8 +87,8 @@ def test_a_value_compared_with_a_count_is_a_value_on_both_databases():
     claimed, free = make_entry(topic, "A", position=1), make_entry(topic, "B", position=2)
     claims.claim(enroll(make_user("student"), topic).user, claimed)
     query = Prepared(
-        lambda topic_id, capacity: Entry.objects.filter(topic_id=topic_id).order_by("position")
-        .annotate(taken=Count("claims", filter=Q(claims__status="active"))).filter(taken__lt=capacity).values_list("pk"),
+        lambda topic_id, capacity: with_availability(Entry.objects.filter(topic_id=topic_id).order_by("position"))
+        .filter(taken__lt=capacity).values_list("pk"),
         values=("topic_id", "capacity"),
     )
     assert query(topic_id=topic.pk, capacity=1) == [(free.pk,)]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from papers.models import Entry, Level
 from students import claims
 from students.topic_page import PAGE_SIZE
-from tests.conftest import enroll, make_category, make_entry, make_topic, make_user
+from tests.conftest import make_category, make_entry, make_topic
 
 pytestmark = pytest.mark.django_db
 
