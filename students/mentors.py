@@ -235,7 +235,6 @@ def coverage(topic: Topic, categories: CategoryIndex | None = None, counts: Topi
     """
     if categories is None:
         categories = category_index(topic)
-    # Free: fewer active claims than the topic's claim capacity, the rule of RowState.FULL (students.claims).
     counts = counts or topic_counts(topic)
     free = [_free_paper(row) for row in _FREE_PAPERS(topic_id=topic.pk, capacity=topic.claim_capacity)]
     return Coverage(
